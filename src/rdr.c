@@ -1,0 +1,28 @@
+/* rdr.c - the out-of-line parts of the byte reader. */
+#include "rdr.h"
+
+long rdr_strnlen_at(const struct rdr *r, uint64_t off, size_t max)
+{
+	if (off >= r->len)
+		return -1;
+	size_t avail = r->len - (size_t)off;
+	if (avail > max)
+		avail = max;
+	const uint8_t *z = memchr(r->p + off, 0, avail);
+	return z ? (long)(z - (r->p + off)) : -1;
+}
+
+bool rdr_cstr(const struct rdr *r, uint64_t off, size_t max, char *out,
+	      size_t outsz)
+{
+	if (outsz == 0)
+		return false;
+	out[0] = '\0';
+	long n = rdr_strnlen_at(r, off, max);
+	if (n < 0)
+		return false;
+	size_t k = (size_t)n < outsz - 1 ? (size_t)n : outsz - 1;
+	memcpy(out, r->p + off, k);
+	out[k] = '\0';
+	return true;
+}
