@@ -1,0 +1,88 @@
+/* dump.h - the dump container layer: probe and open an ELF core (createdump,
+ * gcore) or a Windows minidump (MDMP) and expose its memory ranges, modules
+ * and threads. One struct dump_ops per format lives behind struct dump.
+ *
+ * The file is mapped read-only with mmap and never written. All data handed
+ * out (ranges, modules, threads) is owned by the struct dump and lives until
+ * dump_close. */
+#ifndef CLRHEAP_DUMP_H
+#define CLRHEAP_DUMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+enum dump_format { DUMP_FMT_ELF = 1, DUMP_FMT_MDMP = 2 };
+enum dump_arch { DUMP_ARCH_UNKNOWN = 0, DUMP_ARCH_X86_64, DUMP_ARCH_X86,
+		 DUMP_ARCH_ARM64, DUMP_ARCH_ARM };
+enum dump_os { DUMP_OS_UNKNOWN = 0, DUMP_OS_LINUX, DUMP_OS_WINDOWS,
+	       DUMP_OS_MACOS };
+
+/* A run of process memory present in the file: [va, va+size) is at
+ * [file_off, file_off+size) of the mapped dump. Ranges are sorted by va and
+ * do not overlap (dump_open rejects or trims overlaps). */
+struct dump_range {
+	uint64_t va;
+	uint64_t size;
+	uint64_t file_off;
+};
+
+/* One file mapping of a module: [va, va+size) came from file offset
+ * file_off of the module's file (ELF NT_FILE entries). For minidump modules
+ * there is one segment covering the whole image with file_off = 0 (the
+ * image is laid out by sections; the address-space layer translates). */
+struct dump_segment {
+	uint64_t va;
+	uint64_t size;
+	uint64_t file_off;
+};
+
+struct dump_module {
+	char *path;        /* as the dump names it (NT_FILE path, MDMP name) */
+	const char *name;  /* basename inside path */
+	uint64_t base;     /* lowest mapped address (the image base) */
+	uint64_t size;     /* highest mapped end minus base */
+	struct dump_segment *segs;
+	size_t nsegs;
+	uint8_t build_id[32]; /* ELF GNU build-id or PE CodeView GUID+age */
+	size_t build_id_len;  /* 0 when unknown */
+	uint32_t pe_timestamp, pe_size; /* MDMP: TimeDateStamp, SizeOfImage */
+	uint64_t version;  /* MDMP VS_FIXEDFILEINFO: file version MS<<32|LS; 0 = unknown */
+};
+
+struct dump_thread {
+	uint32_t tid;
+	uint64_t sp, ip; /* 0 when the dump does not say */
+	uint64_t teb;    /* MDMP: the TEB address; 0 elsewhere */
+};
+
+struct dump;
+
+/* Opens path read-only, probes its format and parses it. Returns the dump
+ * in *out (free with dump_close), or a status with a one-line message in
+ * err naming path and what was wrong. */
+enum ch_status dump_open(const char *path, struct dump **out,
+			 struct ch_err *err);
+void dump_close(struct dump *d);
+
+const char *dump_path(const struct dump *d);
+enum dump_format dump_format(const struct dump *d);
+enum dump_arch dump_arch(const struct dump *d);
+enum dump_os dump_os(const struct dump *d);
+unsigned dump_ptr_size(const struct dump *d); /* 4 or 8 */
+
+/* The whole mapped file; ranges' file_off index into it. */
+const uint8_t *dump_bytes(const struct dump *d, size_t *len);
+
+const struct dump_range *dump_ranges(const struct dump *d, size_t *n);
+const struct dump_module *dump_modules(const struct dump *d, size_t *n);
+const struct dump_thread *dump_threads(const struct dump *d, size_t *n);
+
+/* Static names: "elf", "minidump"; "x86_64", "x86", ...; "linux", ... */
+const char *dump_format_str(enum dump_format f);
+const char *dump_arch_str(enum dump_arch a);
+const char *dump_os_str(enum dump_os o);
+
+#endif
