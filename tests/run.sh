@@ -17,6 +17,8 @@ run() { # name command...
 		echo "FAILED: $name" >&2
 	fi
 }
+# Unit suites read the real fixture dumps too, so decompress them first.
+sh tests/e2e/prepare.sh || { echo "FAILED: preparing dumps" >&2; fail=$((fail + 1)); }
 if [ "${ONLY:-unit}" = unit ] || [ -z "${ONLY:-}" ]; then
 	for t in "$BUILD"/tests/test_*; do
 		[ -x "$t" ] || continue
@@ -26,7 +28,6 @@ if [ "${ONLY:-unit}" = unit ] || [ -z "${ONLY:-}" ]; then
 	done
 fi
 if [ "${ONLY:-e2e}" = e2e ] || [ -z "${ONLY:-}" ]; then
-	sh tests/e2e/prepare.sh || { echo "FAILED: preparing dumps" >&2; fail=$((fail + 1)); }
 	for t in tests/e2e/t_*.sh; do
 		[ -f "$t" ] || continue
 		echo "== $(basename "$t")"

@@ -1,0 +1,332 @@
+/* clr_desc.c - read and parse the runtime's contract descriptor. */
+#include "clr_desc.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+
+#include "img.h"
+#include "rdr.h"
+
+#define DESC_MAX_JSON (8u << 20)  /* the .NET 10 descriptor is ~10 KB */
+#define DESC_MAX_PTRS 4096
+#define DESC_MAX_NAME 128
+
+struct entry {
+	UT_hash_handle hh;
+	uint64_t value;
+	bool is_num;
+	char *str;   /* string globals */
+	char key[];  /* "Type.Field", "Type.!", "Global", "contract:Name" */
+};
+
+struct clr_desc {
+	struct entry *map;
+	size_t ntypes, nfields, nglobals;
+	uint64_t address;
+};
+
+static void put(struct clr_desc *d, const char *key, uint64_t v, bool is_num,
+		const char *str, bool *oom)
+{
+	size_t k = strlen(key);
+	struct entry *e;
+	HASH_FIND(hh, d->map, key, k, e);
+	if (e) /* a duplicate key: first one wins */
+		return;
+	e = calloc(1, sizeof *e + k + 1);
+	if (!e || (str && !(e->str = strdup(str)))) {
+		free(e);
+		*oom = true;
+		return;
+	}
+	memcpy(e->key, key, k + 1);
+	e->value = v;
+	e->is_num = is_num;
+	HASH_ADD(hh, d->map, key[0], k, e);
+}
+
+/* A number in the descriptor: a JSON integer or a string "0x1f" / "12". */
+static bool num_of(json_t *j, uint64_t *v)
+{
+	if (json_is_integer(j)) {
+		*v = (uint64_t)json_integer_value(j);
+		return true;
+	}
+	if (json_is_string(j)) {
+		const char *s = json_string_value(j);
+		char *end;
+		if (!*s)
+			return false;
+		*v = strtoull(s, &end, 0);
+		return *end == '\0';
+	}
+	return false;
+}
+
+static void parse_types(struct clr_desc *d, json_t *types, bool *oom)
+{
+	const char *tname;
+	json_t *fields;
+	char key[2 * DESC_MAX_NAME + 2];
+	json_object_foreach(types, tname, fields) {
+		if (!json_is_object(fields) || strlen(tname) > DESC_MAX_NAME)
+			continue;
+		d->ntypes++;
+		const char *fname;
+		json_t *fv;
+		json_object_foreach(fields, fname, fv) {
+			uint64_t off;
+			if (strlen(fname) > DESC_MAX_NAME)
+				continue;
+			/* a field is an offset, or [offset, "type"] */
+			json_t *o = json_is_array(fv) ? json_array_get(fv, 0) : fv;
+			if (!o || !num_of(o, &off))
+				continue;
+			snprintf(key, sizeof key, "%s.%s", tname, fname);
+			put(d, key, off, true, NULL, oom);
+			if (strcmp(fname, "!") != 0)
+				d->nfields++;
+		}
+	}
+}
+
+/* A global is a value, [value, "type"], [[index], "type"] or [index]-style
+ * indirection into the pointer data. */
+static void parse_globals(struct clr_desc *d, json_t *globals,
+			  const uint64_t *ptrdata, size_t nptr, bool *oom)
+{
+	const char *name;
+	json_t *gv;
+	json_object_foreach(globals, name, gv) {
+		if (strlen(name) > DESC_MAX_NAME)
+			continue;
+		json_t *v = gv, *type = NULL;
+		if (json_is_array(gv)) {
+			v = json_array_get(gv, 0);
+			type = json_array_get(gv, 1);
+		}
+		if (!v)
+			continue;
+		uint64_t x;
+		if (json_is_array(v)) { /* [index]: through the pointer data */
+			json_t *ix = json_array_get(v, 0);
+			if (!json_is_integer(ix) || json_integer_value(ix) < 0 ||
+			    (uint64_t)json_integer_value(ix) >= nptr)
+				continue;
+			put(d, name, ptrdata[json_integer_value(ix)], true, NULL, oom);
+		} else if (type && json_is_string(type) &&
+			   strcmp(json_string_value(type), "string") == 0 &&
+			   json_is_string(v)) {
+			put(d, name, 0, false, json_string_value(v), oom);
+		} else if (num_of(v, &x)) {
+			put(d, name, x, true, NULL, oom);
+		} else if (json_is_string(v)) {
+			put(d, name, 0, false, json_string_value(v), oom);
+		} else {
+			continue;
+		}
+		d->nglobals++;
+	}
+}
+
+enum ch_status clr_desc_parse(const char *json, size_t len,
+			      const uint64_t *ptrdata, size_t nptr,
+			      struct clr_desc **out, struct ch_err *err)
+{
+	*out = NULL;
+	if (len > DESC_MAX_JSON)
+		return ch_set_error(err, CH_ECORRUPT,
+				    "contract descriptor of %zu bytes is too large", len);
+	/* The runtime stores the JSON with its terminating NUL counted. */
+	while (len > 0 && json[len - 1] == '\0')
+		len--;
+	json_error_t je;
+	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+	if (!root)
+		return ch_set_error(err, CH_ECORRUPT,
+				    "contract descriptor JSON: %s at line %d column %d",
+				    je.text, je.line, je.column);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return ch_set_error(err, CH_ECORRUPT,
+				    "contract descriptor JSON is not an object");
+	}
+	struct clr_desc *d = calloc(1, sizeof *d);
+	if (!d) {
+		json_decref(root);
+		return ch_set_error(err, CH_ENOMEM, "out of memory");
+	}
+	bool oom = false;
+	json_t *types = json_object_get(root, "types");
+	json_t *globals = json_object_get(root, "globals");
+	json_t *contracts = json_object_get(root, "contracts");
+	if (json_is_object(types))
+		parse_types(d, types, &oom);
+	if (json_is_object(globals))
+		parse_globals(d, globals, ptrdata, nptr, &oom);
+	if (json_is_object(contracts)) {
+		const char *name;
+		json_t *cv;
+		char key[DESC_MAX_NAME + 16];
+		json_object_foreach(contracts, name, cv) {
+			if (!json_is_integer(cv) || strlen(name) > DESC_MAX_NAME)
+				continue;
+			snprintf(key, sizeof key, "contract:%s", name);
+			put(d, key, (uint64_t)json_integer_value(cv), true, NULL, &oom);
+		}
+	}
+	json_decref(root);
+	if (oom) {
+		clr_desc_close(d);
+		return ch_set_error(err, CH_ENOMEM, "out of memory parsing the contract descriptor");
+	}
+	*out = d;
+	return CH_OK;
+}
+
+enum ch_status clr_desc_open(struct as *a, const struct dump_module *rt,
+			     struct clr_desc **out, struct ch_err *err)
+{
+	const char *dp = dump_path(as_dump(a));
+	uint64_t va;
+	*out = NULL;
+	enum ch_status st = img_find_export(a, rt, "DotNetRuntimeContractDescriptor",
+					    &va, err);
+	if (st != CH_OK)
+		return st;
+	uint8_t h[40];
+	if (as_read(a, va, h, sizeof h) != sizeof h)
+		return ch_set_error(err, CH_ENOTFOUND,
+				    "%s: contract descriptor at 0x%" PRIx64 " is not in the dump",
+				    dp, va);
+	if (memcmp(h, "DNCCDAC", 8) != 0)
+		return ch_set_error(err, CH_ECORRUPT,
+				    "%s: contract descriptor at 0x%" PRIx64 " has a bad magic",
+				    dp, va);
+	uint32_t flags = rdr_le32(h + 8), size = rdr_le32(h + 12);
+	bool p32 = flags & 2;
+	uint64_t json_va = p32 ? rdr_le32(h + 16) : rdr_le64(h + 16);
+	uint32_t nptr = rdr_le32(h + (p32 ? 20 : 24));
+	uint64_t ptr_va = p32 ? rdr_le32(h + 28) : rdr_le64(h + 32);
+	if (size == 0 || size > DESC_MAX_JSON || nptr > DESC_MAX_PTRS)
+		return ch_set_error(err, CH_ECORRUPT,
+				    "%s: contract descriptor sizes out of range (json %u, pointers %u)",
+				    dp, size, nptr);
+	if (json_va == 0 || (nptr && ptr_va == 0))
+		return ch_set_error(err, CH_ECORRUPT,
+				    "%s: contract descriptor pointers are not relocated", dp);
+	char *json = malloc(size);
+	uint64_t *ptrs = calloc(nptr ? nptr : 1, sizeof *ptrs);
+	if (!json || !ptrs) {
+		free(json);
+		free(ptrs);
+		return ch_set_error(err, CH_ENOMEM, "out of memory");
+	}
+	if (as_read(a, json_va, json, size) != size) {
+		const char *why = as_missing_reason(a, json_va);
+		free(json);
+		free(ptrs);
+		return ch_set_error(err, CH_ENOTFOUND,
+				    "%s: contract descriptor JSON at 0x%" PRIx64 " is missing%s%s",
+				    dp, json_va, why ? ": " : "", why ? why : "");
+	}
+	unsigned ps = p32 ? 4 : 8;
+	for (uint32_t i = 0; i < nptr; i++) {
+		uint8_t b[8] = { 0 };
+		if (as_read(a, ptr_va + (uint64_t)i * ps, b, ps) != ps) {
+			free(json);
+			free(ptrs);
+			return ch_set_error(err, CH_ENOTFOUND,
+					    "%s: contract descriptor pointer data is missing", dp);
+		}
+		ptrs[i] = ps == 4 ? rdr_le32(b) : rdr_le64(b);
+	}
+	st = clr_desc_parse(json, size, ptrs, nptr, out, err);
+	free(json);
+	free(ptrs);
+	if (st != CH_OK) {
+		char m[sizeof err->msg];
+		snprintf(m, sizeof m, "%s", err->msg);
+		return ch_set_error(err, st, "%s: %s", dp, m);
+	}
+	(*out)->address = va;
+	return CH_OK;
+}
+
+void clr_desc_close(struct clr_desc *d)
+{
+	if (!d)
+		return;
+	struct entry *e, *t;
+	HASH_ITER(hh, d->map, e, t) {
+		HASH_DEL(d->map, e);
+		free(e->str);
+		free(e);
+	}
+	free(d);
+}
+
+static const struct entry *find(const struct clr_desc *d, const char *key)
+{
+	struct entry *e;
+	HASH_FIND(hh, d->map, key, strlen(key), e);
+	return e;
+}
+
+bool clr_desc_offset(const struct clr_desc *d, const char *type,
+		     const char *field, uint32_t *off)
+{
+	char key[2 * DESC_MAX_NAME + 2];
+	if (!d || snprintf(key, sizeof key, "%s.%s", type, field) >= (int)sizeof key)
+		return false;
+	const struct entry *e = find(d, key);
+	if (!e || !e->is_num || e->value > UINT32_MAX)
+		return false;
+	*off = (uint32_t)e->value;
+	return true;
+}
+
+bool clr_desc_size(const struct clr_desc *d, const char *type, uint32_t *size)
+{
+	return clr_desc_offset(d, type, "!", size);
+}
+
+bool clr_desc_global(const struct clr_desc *d, const char *name, uint64_t *v)
+{
+	const struct entry *e = d ? find(d, name) : NULL;
+	if (!e || !e->is_num)
+		return false;
+	*v = e->value;
+	return true;
+}
+
+const char *clr_desc_global_str(const struct clr_desc *d, const char *name)
+{
+	const struct entry *e = d ? find(d, name) : NULL;
+	return e && !e->is_num ? e->str : NULL;
+}
+
+int clr_desc_contract(const struct clr_desc *d, const char *name)
+{
+	char key[DESC_MAX_NAME + 16];
+	snprintf(key, sizeof key, "contract:%s", name);
+	const struct entry *e = d ? find(d, key) : NULL;
+	return e && e->value <= 1000 ? (int)e->value : -1;
+}
+
+void clr_desc_counts(const struct clr_desc *d, size_t *types, size_t *fields,
+		     size_t *globals)
+{
+	*types = d->ntypes;
+	*fields = d->nfields;
+	*globals = d->nglobals;
+}
+
+uint64_t clr_desc_address(const struct clr_desc *d)
+{
+	return d->address;
+}
