@@ -1,0 +1,555 @@
+// JSON of heap objects in the form of DESIGN.md §4, read through ClrMD.
+// Best effort: leaf values, objects, embedded structs and arrays follow the
+// fixture rules (fixtures/README.md); collections are shown by their plain
+// fields, not by their logical content.
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Reflection.Metadata;
+using System.Reflection.Metadata.Ecma335;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Microsoft.Diagnostics.Runtime;
+
+namespace ClrmdOracle;
+
+sealed class JsonRender
+{
+	static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+	readonly ClrRuntime _rt;
+	readonly ClrHeap _heap;
+	readonly IDataReader _mem;
+	readonly int _depth;
+	readonly int _ptr;
+	readonly HashSet<ulong> _path = new();
+	readonly Dictionary<ClrType, string[]> _names = new();
+	readonly Dictionary<ClrType, bool> _flags = new();
+
+	public JsonRender(ClrRuntime rt, int depth)
+	{
+		_rt = rt;
+		_heap = rt.Heap;
+		_mem = rt.DataTarget.DataReader;
+		_depth = depth;
+		_ptr = _mem.PointerSize;
+	}
+
+	public void TopLevel(ClrObject o, TextWriter w) => Object(o, 0, w);
+
+	// ---- memory -------------------------------------------------------------
+
+	byte[] Bytes(ulong addr, int n)
+	{
+		var b = new byte[n];
+		if (_mem.Read(addr, b) != n)
+			throw new InvalidDataException($"cannot read {n} bytes at 0x{addr:x}");
+		return b;
+	}
+
+	ulong Ptr(ulong addr) => _ptr == 8 ? BitConverter.ToUInt64(Bytes(addr, 8)) : BitConverter.ToUInt32(Bytes(addr, 4));
+	long I64(ulong addr) => BitConverter.ToInt64(Bytes(addr, 8));
+	int I32(ulong addr) => BitConverter.ToInt32(Bytes(addr, 4));
+
+	// ---- text ----------------------------------------------------------------
+
+	public static void Str(TextWriter w, string? s)
+	{
+		if (s == null)
+		{
+			w.Write("null");
+			return;
+		}
+		w.Write('"');
+		for (int i = 0; i < s.Length; i++)
+		{
+			char c = s[i];
+			switch (c)
+			{
+				case '"': w.Write("\\\""); break;
+				case '\\': w.Write("\\\\"); break;
+				case '\n': w.Write("\\n"); break;
+				case '\r': w.Write("\\r"); break;
+				case '\t': w.Write("\\t"); break;
+				case '\b': w.Write("\\b"); break;
+				case '\f': w.Write("\\f"); break;
+				default:
+					if (c < ' ')
+						w.Write("\\u" + ((int)c).ToString("x4", Inv));
+					else if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
+					{
+						w.Write(c);
+						w.Write(s[++i]);
+					}
+					else if (char.IsSurrogate(c))
+						w.Write("\\ufffd");
+					else
+						w.Write(c);
+					break;
+			}
+		}
+		w.Write('"');
+	}
+
+	static string Hex(ulong a) => "0x" + a.ToString("x", Inv);
+
+	static string Dbl(double d) =>
+		double.IsNaN(d) ? "\"NaN\"" : double.IsPositiveInfinity(d) ? "\"Infinity\"" :
+		double.IsNegativeInfinity(d) ? "\"-Infinity\"" : d.ToString("R", Inv);
+
+	static string Flt(float d) =>
+		float.IsNaN(d) ? "\"NaN\"" : float.IsPositiveInfinity(d) ? "\"Infinity\"" :
+		float.IsNegativeInfinity(d) ? "\"-Infinity\"" : d.ToString("R", Inv);
+
+	public static string DateTimeText(DateTime d)
+	{
+		if (d.Kind == DateTimeKind.Local)
+			d = DateTime.SpecifyKind(d, DateTimeKind.Unspecified);
+		return d.ToString("o", Inv);
+	}
+
+	// Clean field names (DESIGN.md §3); a clash keeps the raw names.
+	string[] FieldNames(ClrType t)
+	{
+		if (_names.TryGetValue(t, out var n))
+			return n;
+		var raw = t.Fields.Select(f => f.Name ?? "").ToArray();
+		var clean = raw.Select(Clean).ToArray();
+		var dup = clean.GroupBy(x => x).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
+		n = new string[raw.Length];
+		for (int i = 0; i < raw.Length; i++)
+			n[i] = dup.Contains(clean[i]) ? raw[i] : clean[i];
+		_names[t] = n;
+		return n;
+	}
+
+	static string Clean(string raw)
+	{
+		if (raw.StartsWith('<') && raw.EndsWith(">k__BackingField", StringComparison.Ordinal))
+			return raw.Substring(1, raw.Length - 1 - ">k__BackingField".Length);
+		if (raw.Length > 1 && raw.EndsWith('@'))
+			return raw.Substring(0, raw.Length - 1);
+		return raw;
+	}
+
+	// ---- values ----------------------------------------------------------------
+
+	static bool IsLeafClass(string name) =>
+		name == "System.String" || name == "System.Net.IPAddress" || name == "System.Uri" ||
+		name == "System.Version" || name.StartsWith("Microsoft.FSharp.Core.FSharpOption<", StringComparison.Ordinal);
+
+	// A heap object (reference) seen at the given level.
+	void Reference(ulong addr, int level, TextWriter w)
+	{
+		if (addr == 0)
+		{
+			w.Write("null");
+			return;
+		}
+		ClrObject o = _heap.GetObject(addr);
+		ClrType? t = o.Type;
+		if (t == null)
+		{
+			w.Write("{\"$ref\":");
+			Str(w, Hex(addr));
+			w.Write('}');
+			return;
+		}
+		string name = t.Name ?? "";
+		if (t.IsString)
+		{
+			Str(w, ReadString(addr));
+			return;
+		}
+		if (IsLeafClass(name))
+		{
+			LeafClass(o, name, level, w);
+			return;
+		}
+		if (t.IsValueType || t.IsPrimitive || t.IsEnum)
+		{
+			// A boxed value: leaves print as their value, other structs as objects.
+			if (IsLeafStruct(t))
+			{
+				Inline(t, addr + (ulong)_ptr, level, w);
+				return;
+			}
+		}
+		if (level > _depth || _path.Contains(addr))
+		{
+			w.Write("{\"$ref\":");
+			Str(w, Hex(addr));
+			w.Write('}');
+			return;
+		}
+		Object(o, level, w);
+	}
+
+	void Object(ClrObject o, int level, TextWriter w)
+	{
+		ClrType t = o.Type!;
+		_path.Add(o.Address);
+		try
+		{
+			if (t.IsArray)
+			{
+				Array(o, level, w);
+				return;
+			}
+			w.Write("{\"$addr\":");
+			Str(w, Hex(o.Address));
+			w.Write(",\"$type\":");
+			Str(w, t.Name);
+			Fields(t, o.Address + (ulong)_ptr, level, w);
+			w.Write('}');
+		}
+		finally
+		{
+			_path.Remove(o.Address);
+		}
+	}
+
+	// Fields of an object or struct whose data starts at dataAddr.
+	void Fields(ClrType t, ulong dataAddr, int level, TextWriter w)
+	{
+		var names = FieldNames(t);
+		for (int i = 0; i < t.Fields.Length; i++)
+		{
+			ClrInstanceField f = t.Fields[i];
+			w.Write(',');
+			Str(w, names[i]);
+			w.Write(':');
+			ulong at = dataAddr + (ulong)f.Offset;
+			Slot(f.Type, f.ElementType, at, level, w);
+		}
+	}
+
+	// A value stored at `at` (a field or an array element) of the given type.
+	void Slot(ClrType? t, ClrElementType et, ulong at, int level, TextWriter w)
+	{
+		switch (et)
+		{
+			case ClrElementType.Boolean: w.Write(Bytes(at, 1)[0] != 0 ? "true" : "false"); return;
+			case ClrElementType.Char: Str(w, ((char)BitConverter.ToUInt16(Bytes(at, 2))).ToString()); return;
+			case ClrElementType.Int8: w.Write(((sbyte)Bytes(at, 1)[0]).ToString(Inv)); return;
+			case ClrElementType.UInt8: w.Write(Bytes(at, 1)[0].ToString(Inv)); return;
+			case ClrElementType.Int16: w.Write(BitConverter.ToInt16(Bytes(at, 2)).ToString(Inv)); return;
+			case ClrElementType.UInt16: w.Write(BitConverter.ToUInt16(Bytes(at, 2)).ToString(Inv)); return;
+			case ClrElementType.Int32: w.Write(I32(at).ToString(Inv)); return;
+			case ClrElementType.UInt32: w.Write(BitConverter.ToUInt32(Bytes(at, 4)).ToString(Inv)); return;
+			case ClrElementType.Int64: w.Write(I64(at).ToString(Inv)); return;
+			case ClrElementType.UInt64: w.Write(BitConverter.ToUInt64(Bytes(at, 8)).ToString(Inv)); return;
+			case ClrElementType.NativeInt:
+				w.Write(_ptr == 8 ? I64(at).ToString(Inv) : I32(at).ToString(Inv)); return;
+			case ClrElementType.NativeUInt:
+			case ClrElementType.Pointer:
+			case ClrElementType.FunctionPointer:
+				w.Write(Ptr(at).ToString(Inv)); return;
+			case ClrElementType.Float: w.Write(Flt(BitConverter.ToSingle(Bytes(at, 4)))); return;
+			case ClrElementType.Double: w.Write(Dbl(BitConverter.ToDouble(Bytes(at, 8)))); return;
+			case ClrElementType.Struct:
+				if (t == null)
+				{
+					w.Write("{\"$error\":\"unknown struct type\"}");
+					return;
+				}
+				Inline(t, at, level, w);
+				return;
+			default:
+				// Object references: class, string, array, object, generic instance.
+				Reference(Ptr(at), level + 1, w);
+				return;
+		}
+	}
+
+	static bool IsLeafStruct(ClrType t)
+	{
+		string n = t.Name ?? "";
+		return t.IsPrimitive || t.IsEnum || n is "System.Guid" or "System.DateTime" or "System.DateTimeOffset"
+			or "System.TimeSpan" or "System.Decimal" || n.StartsWith("System.Nullable<", StringComparison.Ordinal)
+			|| n.StartsWith("Microsoft.FSharp.Core.FSharpValueOption<", StringComparison.Ordinal);
+	}
+
+	// A struct value (embedded in an object or array, or the data of a box).
+	void Inline(ClrType t, ulong at, int level, TextWriter w)
+	{
+		string n = t.Name ?? "";
+		if (t.IsEnum)
+		{
+			Enum(t, at, w);
+			return;
+		}
+		if (t.IsPrimitive)
+		{
+			Slot(t, t.ElementType, at, level, w);
+			return;
+		}
+		switch (n)
+		{
+			case "System.Guid": Str(w, new Guid(Bytes(at, 16)).ToString()); return;
+			case "System.DateTime": Str(w, DateTimeText(ReadDateTime(at))); return;
+			case "System.TimeSpan": Str(w, new TimeSpan(I64(at)).ToString("c", Inv)); return;
+			case "System.DateTimeOffset":
+				{
+					ulong dtAt = at + (ulong)t.GetFieldByName("_dateTime")!.Offset;
+					ulong offAt = at + (ulong)t.GetFieldByName("_offsetMinutes")!.Offset;
+					DateTime utc = ReadDateTime(dtAt);
+					short off = BitConverter.ToInt16(Bytes(offAt, 2));
+					var dto = new DateTimeOffset(DateTime.SpecifyKind(utc.AddMinutes(off), DateTimeKind.Unspecified),
+						TimeSpan.FromMinutes(off));
+					Str(w, dto.ToString("o", Inv));
+					return;
+				}
+			case "System.Decimal":
+				{
+					int flags = I32(at + (ulong)t.GetFieldByName("_flags")!.Offset);
+					uint hi = (uint)I32(at + (ulong)t.GetFieldByName("_hi32")!.Offset);
+					ulong lo = (ulong)I64(at + (ulong)t.GetFieldByName("_lo64")!.Offset);
+					var d = new decimal(new[] { (int)(uint)lo, (int)(uint)(lo >> 32), (int)hi, flags });
+					w.Write(d.ToString(Inv));
+					return;
+				}
+		}
+		if (n.StartsWith("System.Nullable<", StringComparison.Ordinal))
+		{
+			var has = t.GetFieldByName("hasValue")!;
+			var val = t.GetFieldByName("value")!;
+			if (Bytes(at + (ulong)has.Offset, 1)[0] == 0)
+				w.Write("null");
+			else
+				Slot(val.Type, val.ElementType, at + (ulong)val.Offset, level, w);
+			return;
+		}
+		if (n.StartsWith("Microsoft.FSharp.Core.FSharpValueOption<", StringComparison.Ordinal))
+		{
+			var tag = t.Fields.FirstOrDefault(f => f.Name == "_tag" || f.Name == "Tag");
+			var item = t.Fields.FirstOrDefault(f => f.Name == "item");
+			if (tag == null || item == null || I32(at + (ulong)tag.Offset) == 0)
+				w.Write("null");
+			else
+				Slot(item.Type, item.ElementType, at + (ulong)item.Offset, level, w);
+			return;
+		}
+		w.Write("{\"$type\":");
+		Str(w, n);
+		Fields(t, at, level, w);
+		w.Write('}');
+	}
+
+	DateTime ReadDateTime(ulong at)
+	{
+		ulong data = BitConverter.ToUInt64(Bytes(at, 8));
+		return Unsafe.As<ulong, DateTime>(ref data);
+	}
+
+	string ReadString(ulong addr)
+	{
+		int len = I32(addr + (ulong)_ptr);
+		if (len < 0 || len > 64 << 20)
+			throw new InvalidDataException($"string at 0x{addr:x}: length {len}");
+		byte[] b = Bytes(addr + (ulong)_ptr + 4, len * 2);
+		var c = new char[len];
+		Buffer.BlockCopy(b, 0, c, 0, b.Length);
+		return new string(c);
+	}
+
+	void LeafClass(ClrObject o, string name, int level, TextWriter w)
+	{
+		ClrType t = o.Type!;
+		ulong data = o.Address + (ulong)_ptr;
+		if (name == "System.Net.IPAddress")
+		{
+			var numF = t.GetFieldByName("_numbers");
+			var adrF = t.GetFieldByName("_addressOrScopeId");
+			ulong nums = numF != null ? Ptr(data + (ulong)numF.Offset) : 0;
+			uint aos = (uint)I32(data + (ulong)adrF!.Offset);
+			System.Net.IPAddress ip;
+			if (nums == 0)
+				ip = new System.Net.IPAddress(aos);
+			else
+			{
+				var bytes = new byte[16];
+				for (int i = 0; i < 8; i++)
+				{
+					ushort v = BitConverter.ToUInt16(Bytes(nums + (ulong)(2 * _ptr) + (ulong)(2 * i), 2));
+					bytes[2 * i] = (byte)(v >> 8);
+					bytes[2 * i + 1] = (byte)v;
+				}
+				ip = new System.Net.IPAddress(bytes, aos);
+			}
+			Str(w, ip.ToString());
+			return;
+		}
+		if (name == "System.Uri")
+		{
+			ulong s = Ptr(data + (ulong)t.GetFieldByName("_string")!.Offset);
+			string text = ReadString(s);
+			Str(w, new Uri(text, UriKind.RelativeOrAbsolute).ToString());
+			return;
+		}
+		if (name == "System.Version")
+		{
+			int F(string f) => I32(data + (ulong)t.GetFieldByName(f)!.Offset);
+			int ma = F("_Major"), mi = F("_Minor"), b = F("_Build"), r = F("_Revision");
+			var v = b < 0 ? new Version(ma, mi) : r < 0 ? new Version(ma, mi, b) : new Version(ma, mi, b, r);
+			Str(w, v.ToString());
+			return;
+		}
+		// F# option: Some x is x (a null reference is None, handled by the caller).
+		var val = t.GetFieldByName("value")!;
+		Slot(val.Type, val.ElementType, data + (ulong)val.Offset, level - 1, w);
+	}
+
+	void Enum(ClrType t, ulong at, TextWriter w)
+	{
+		ClrElementType et = t.ElementType == ClrElementType.Struct ? ClrElementType.Int32 : t.ElementType;
+		var e = t.AsEnum();
+		et = e.ElementType;
+		long v = et switch
+		{
+			ClrElementType.Int8 => (sbyte)Bytes(at, 1)[0],
+			ClrElementType.UInt8 or ClrElementType.Boolean => Bytes(at, 1)[0],
+			ClrElementType.Int16 => BitConverter.ToInt16(Bytes(at, 2)),
+			ClrElementType.UInt16 or ClrElementType.Char => BitConverter.ToUInt16(Bytes(at, 2)),
+			ClrElementType.Int32 => I32(at),
+			ClrElementType.UInt32 => BitConverter.ToUInt32(Bytes(at, 4)),
+			_ => I64(at),
+		};
+		ulong uv = et == ClrElementType.UInt64 ? (ulong)v : (ulong)v;
+		var members = e.EnumerateValues().Select(x => (x.Name, Value: Convert.ToUInt64(
+			x.Value is long l ? (ulong)l : x.Value is ulong u ? u : Convert.ToInt64(x.Value, Inv), Inv))).ToList();
+		// Sign-extended and zero-extended values compare alike for the width in use.
+		int bits = et switch { ClrElementType.Int8 or ClrElementType.UInt8 or ClrElementType.Boolean => 8,
+			ClrElementType.Int16 or ClrElementType.UInt16 or ClrElementType.Char => 16,
+			ClrElementType.Int32 or ClrElementType.UInt32 => 32, _ => 64 };
+		ulong mask = bits == 64 ? ulong.MaxValue : (1UL << bits) - 1;
+		uv &= mask;
+		members = members.Select(m => (m.Name, m.Value & mask)).ToList();
+		var exact = members.FirstOrDefault(m => m.Value == uv);
+		if (exact.Name != null)
+		{
+			Str(w, exact.Name);
+			return;
+		}
+		if (IsFlags(t) && uv != 0)
+		{
+			var parts = new List<(string Name, ulong Value)>();
+			ulong rest = uv;
+			foreach (var m in members.OrderByDescending(m => m.Value))
+			{
+				if (m.Value != 0 && (rest & m.Value) == m.Value)
+				{
+					parts.Add(m);
+					rest &= ~m.Value;
+				}
+			}
+			if (rest == 0)
+			{
+				Str(w, string.Join(", ", parts.OrderBy(p => p.Value).Select(p => p.Name)));
+				return;
+			}
+		}
+		bool signed = et is ClrElementType.Int8 or ClrElementType.Int16 or ClrElementType.Int32 or ClrElementType.Int64;
+		w.Write(signed ? v.ToString(Inv) : uv.ToString(Inv));
+	}
+
+	bool IsFlags(ClrType t)
+	{
+		if (_flags.TryGetValue(t, out bool f))
+			return f;
+		f = false;
+		MetadataReader? md = t.Module != null ? Metadata(t.Module) : null;
+		if (md != null && t.MetadataToken != 0)
+		{
+			var td = md.GetTypeDefinition(MetadataTokens.TypeDefinitionHandle(t.MetadataToken & 0xffffff));
+			foreach (var ch in td.GetCustomAttributes())
+			{
+				var ca = md.GetCustomAttribute(ch);
+				string name = "";
+				if (ca.Constructor.Kind == HandleKind.MemberReference)
+				{
+					var mr = md.GetMemberReference((MemberReferenceHandle)ca.Constructor);
+					if (mr.Parent.Kind == HandleKind.TypeReference)
+						name = md.GetString(md.GetTypeReference((TypeReferenceHandle)mr.Parent).Name);
+				}
+				else if (ca.Constructor.Kind == HandleKind.MethodDefinition)
+				{
+					var m = md.GetMethodDefinition((MethodDefinitionHandle)ca.Constructor);
+					name = md.GetString(md.GetTypeDefinition(m.GetDeclaringType()).Name);
+				}
+				if (name == "FlagsAttribute")
+					f = true;
+			}
+		}
+		_flags[t] = f;
+		return f;
+	}
+
+	readonly Dictionary<ulong, MetadataReader?> _md = new();
+	readonly List<object> _keep = new();
+
+	// A module's metadata: from the dump, else from the file it was loaded from.
+	unsafe MetadataReader? Metadata(ClrModule m)
+	{
+		if (_md.TryGetValue(m.Address, out var r))
+			return r;
+		r = null;
+		byte[]? bytes = null;
+		if (m.MetadataAddress != 0 && m.MetadataLength > 0 && m.MetadataLength < 256 << 20)
+		{
+			var b = new byte[m.MetadataLength];
+			if (_mem.Read(m.MetadataAddress, b) == b.Length && b.Length >= 4 && BitConverter.ToUInt32(b) == 0x424A5342)
+				bytes = b;
+		}
+		if (bytes == null && m.Name != null && File.Exists(m.Name))
+		{
+			using var pe = new System.Reflection.PortableExecutable.PEReader(File.OpenRead(m.Name));
+			if (pe.HasMetadata)
+				bytes = pe.GetMetadata().GetContent().ToArray();
+		}
+		if (bytes != null)
+		{
+			var h = System.Runtime.InteropServices.GCHandle.Alloc(bytes, System.Runtime.InteropServices.GCHandleType.Pinned);
+			_keep.Add(h);
+			r = new MetadataReader((byte*)h.AddrOfPinnedObject(), bytes.Length);
+		}
+		_md[m.Address] = r;
+		return r;
+	}
+
+	// Arrays: JSON arrays, nested by dimension for multi-dimensional ones.
+	void Array(ClrObject o, int level, TextWriter w)
+	{
+		ClrType t = o.Type!;
+		ClrType? et = t.ComponentType;
+		string name = t.Name ?? "";
+		int rank = name.EndsWith("[]", StringComparison.Ordinal) ? 1 : name.Length - name.LastIndexOf('[') - 1;
+		uint total = (uint)I32(o.Address + (ulong)_ptr);
+		var dims = new int[rank];
+		if (rank == 1)
+			dims[0] = (int)total;
+		else
+			for (int d = 0; d < rank; d++)
+				dims[d] = I32(o.Address + (ulong)(2 * _ptr) + (ulong)(4 * d));
+		ulong first = total == 0 ? 0 : t.GetArrayElementAddress(o.Address, 0);
+		int esize = t.ComponentSize;
+		ClrElementType cet = et?.ElementType ?? ClrElementType.Object;
+		long index = 0;
+		void Dim(int d)
+		{
+			w.Write('[');
+			for (int i = 0; i < dims[d]; i++)
+			{
+				if (i > 0)
+					w.Write(',');
+				if (d + 1 < rank)
+					Dim(d + 1);
+				else
+					Slot(et, cet, first + (ulong)(index++ * esize), level, w);
+			}
+			w.Write(']');
+		}
+		Dim(0);
+	}
+}
