@@ -271,16 +271,17 @@ uint32_t md_field_rid(const struct md *m, uint32_t pos);
 enum ch_status md_typedef_fields(const struct md *m, uint32_t rid,
 				 uint32_t *first, uint32_t *count);
 
-/* The TypeDef that declares field list position pos (binary search over
- * FieldList); 0 when none. */
+/* The TypeDef that declares field list position pos: a binary search of
+ * the FieldList column, a scan when it is not in order (corrupt
+ * metadata); 0 when none. */
 uint32_t md_field_owner(const struct md *m, uint32_t pos);
 
 /* The Extends token of TypeDef rid (0 when none or rid is bad). */
 uint32_t md_typedef_extends(const struct md *m, uint32_t rid);
 
 /* The enclosing TypeDef rid of nested TypeDef rid, 0 when not nested.
- * O(log n) over NestedClass when it is sorted (as compilers write it),
- * O(n) otherwise. */
+ * O(log n): a binary search of NestedClass, which writers sort; when it is
+ * not sorted, of an index of it built on first use (4 bytes per row). */
 uint32_t md_enclosing(const struct md *m, uint32_t rid);
 
 /* Name flags for md_typedef_name / md_typeref_name. */
@@ -308,14 +309,14 @@ uint32_t md_find_typedef(const struct md *m, const char *ns,
 			 const char *name);
 
 /* Generic parameters of owner (a TypeDef or MethodDef token): the count,
- * and the name of parameter number i. O(log n) when GenericParam is sorted
- * by owner, O(n) otherwise. The name is NULL when i is out of range. */
+ * and the name of parameter number i (NULL when there is none). O(log n),
+ * as md_enclosing. */
 uint32_t md_generic_param_count(const struct md *m, uint32_t owner);
 const char *md_generic_param_name(const struct md *m, uint32_t owner,
 				  uint32_t i);
 
 /* The Constant row whose parent is token (a Field, Param or Property
- * token): CH_OK and *out, or CH_ENOTFOUND. */
+ * token): CH_OK and *out, or CH_ENOTFOUND. O(log n), as md_enclosing. */
 enum ch_status md_constant_of(const struct md *m, uint32_t token,
 			      struct md_constant *out);
 
@@ -330,7 +331,8 @@ struct md_sigtype {
 	uint32_t nargs;    /* GENERICINST: number of type arguments */
 	uint32_t index;    /* VAR/MVAR: the parameter number; ARRAY: rank */
 	uint8_t inner;     /* SZARRAY/ARRAY/PTR/BYREF: the element's elem */
-	uint32_t inner_token; /* ... and its token when CLASS/VALUETYPE */
+	uint32_t inner_token; /* ... and its token when CLASS/VALUETYPE or
+				 the generic type's when GENERICINST */
 };
 
 /* Decodes a field signature (0x06, custom modifiers, Type) into *out.
@@ -338,9 +340,12 @@ struct md_sigtype {
 enum ch_status md_field_sig(const uint8_t *sig, uint32_t len,
 			    struct md_sigtype *out);
 
-/* Decodes one Type at *p (< end), skipping leading custom modifiers, and
- * advances *p past its first element (for GENERICINST: past the generic
- * type and the argument count, so the arguments follow). */
+/* Checks the whole Type at *p (< end; nesting capped at 64) and decodes
+ * its head into *out. *p advances past the head only: for GENERICINST
+ * past the generic type and argument count (the arguments follow), for
+ * SZARRAY/ARRAY/PTR/BYREF to the element Type, for FNPTR to the method
+ * signature; so a caller can decode what follows with another call.
+ * Returns CH_OK or CH_ECORRUPT (then *p is unspecified). */
 enum ch_status md_sig_type(const uint8_t **p, const uint8_t *end,
 			   struct md_sigtype *out);
 

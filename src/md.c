@@ -175,6 +175,8 @@ void md_close(struct md *m)
 		return;
 	if (m->own)
 		free((void *)m->buf);
+	for (unsigned i = 0; i < MD_SK_COUNT; i++)
+		free(atomic_load(&m->index[i]));
 	free(m);
 }
 

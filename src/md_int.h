@@ -68,6 +68,9 @@ struct md {
 	struct md_heap strings, blob, guid, us;
 	struct md_tbl tbl[MD_TBL_COUNT];
 	_Atomic uint8_t sorted[MD_SK_COUNT];
+	/* For a column found unsorted: its rids ordered by value, built on
+	 * first use (md_find_rows) and freed by md_close. */
+	uint32_t *_Atomic index[MD_SK_COUNT];
 	char name[256];
 	char version[256];
 };
@@ -89,12 +92,25 @@ bool md_coded_token(unsigned ci, uint32_t v, uint32_t *token);
  * table is not one ci can point to. */
 bool md_coded_raw(unsigned ci, uint32_t token, uint32_t *raw);
 
-/* Narrows the rows of table t whose column col may hold raw value key to
- * [*lo, *lo + return value). When the column is sorted (checked once,
- * cached under sk) a binary search gives exactly the matching rows; else
- * the range is the whole table. Callers check each row's key either way. */
-uint32_t md_find_rows(const struct md *m, unsigned t, unsigned col,
-		      unsigned sk, uint32_t key, uint32_t *lo);
+/* The rows of table t whose column col holds raw value key, as found by
+ * md_find_rows: the i-th is md_found_rid(f, i), i < f->n. */
+struct md_found {
+	const uint32_t *perm; /* NULL: rids lo .. lo + n - 1 */
+	uint32_t lo, n;
+};
+
+static inline uint32_t md_found_rid(const struct md_found *f, uint32_t i)
+{
+	return f->perm ? f->perm[f->lo + i] : f->lo + i;
+}
+
+/* Finds the rows of table t whose column col holds key: a binary search
+ * over the table when the column is sorted (as writers emit it; checked
+ * once, cached under sk), else over an index of the column built on first
+ * use. Without memory for that index, every row is a candidate: callers
+ * check each row's key either way. */
+void md_find_rows(const struct md *m, unsigned t, unsigned col, unsigned sk,
+		  uint32_t key, struct md_found *f);
 
 /* True when column col of table t is non-decreasing (cached under sk). */
 bool md_col_sorted(const struct md *m, unsigned t, unsigned col,

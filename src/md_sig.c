@@ -132,43 +132,38 @@ enum ch_status md_sig_type(const uint8_t **p, const uint8_t *end,
 			   struct md_sigtype *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (!*p || !skip_cmods(p, end))
+	/* Check the whole Type first; then decode its head. */
+	const uint8_t *q = *p;
+	if (!q || !skip_type(&q, end, 0) || !skip_cmods(p, end))
 		return CH_ECORRUPT;
-	const uint8_t *start = *p;
 	out->elem = *(*p)++;
 	switch (out->elem) {
 	case MD_ELEM_CLASS: case MD_ELEM_VALUETYPE:
-		return read_tdor(p, end, &out->token) ? CH_OK : CH_ECORRUPT;
+		read_tdor(p, end, &out->token);
+		break;
 	case MD_ELEM_VAR: case MD_ELEM_MVAR:
-		return md_uncompress(p, end, &out->index) ? CH_OK : CH_ECORRUPT;
+		md_uncompress(p, end, &out->index);
+		break;
 	case MD_ELEM_GENERICINST:
-		if (*p >= end || (**p != MD_ELEM_CLASS &&
-				  **p != MD_ELEM_VALUETYPE))
-			return CH_ECORRUPT;
 		out->inst_kind = *(*p)++;
-		if (!read_tdor(p, end, &out->token) ||
-		    !md_uncompress(p, end, &out->nargs) || out->nargs == 0)
+		read_tdor(p, end, &out->token);
+		md_uncompress(p, end, &out->nargs);
+		if (out->nargs == 0)
 			return CH_ECORRUPT;
-		return CH_OK;
+		break;
 	case MD_ELEM_PTR: case MD_ELEM_BYREF: case MD_ELEM_SZARRAY:
-		return peek_inner(*p, end, out) ? CH_OK : CH_ECORRUPT;
-	case MD_ELEM_ARRAY: {
-		const uint8_t *q = *p;
-		if (!peek_inner(q, end, out) || !skip_type(&q, end, 1) ||
-		    !md_uncompress(&q, end, &out->index))
-			return CH_ECORRUPT;
-		return CH_OK;
+		peek_inner(*p, end, out);
+		break;
+	case MD_ELEM_ARRAY:
+		q = *p;
+		peek_inner(q, end, out);
+		skip_type(&q, end, 1);
+		md_uncompress(&q, end, &out->index);
+		break;
+	default:
+		break;
 	}
-	case MD_ELEM_FNPTR: {
-		const uint8_t *q = start;
-		return skip_type(&q, end, 0) ? CH_OK : CH_ECORRUPT;
-	}
-	default: {
-		/* The simple types: skip_type knows which they are. */
-		const uint8_t *q = start;
-		return skip_type(&q, end, 0) ? CH_OK : CH_ECORRUPT;
-	}
-	}
+	return CH_OK;
 }
 
 enum ch_status md_field_sig(const uint8_t *sig, uint32_t len,

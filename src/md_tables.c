@@ -254,7 +254,7 @@ bool md_coded_raw(unsigned ci, uint32_t token, uint32_t *raw)
 	const struct coded_def *d = &coded[ci];
 	uint32_t rid = token & MD_MAX_ROWS;
 	for (unsigned i = 0; i < d->n; i++) {
-		if (d->t[i] == token >> 24) {
+		if (d->t[i] != NONE && d->t[i] == token >> 24) {
 			*raw = rid << d->bits | i;
 			return true;
 		}
@@ -302,15 +302,25 @@ bool md_col_sorted(const struct md *m, unsigned t, unsigned col,
 	return ok;
 }
 
-/* First rid in [1, rows] whose column value is >= key (or > key when
- * upper), rows + 1 when none; the column is known to be sorted. */
-static uint32_t bound(const struct md *m, unsigned t, unsigned col,
-		      uint32_t key, bool upper)
+/* The value of column col in the row that is the i-th in order: row i
+ * itself, or perm[i - 1]. */
+static uint32_t key_at(const struct md *m, unsigned t, unsigned col,
+		       const uint32_t *perm, uint32_t i)
 {
-	uint32_t lo = 1, hi = m->tbl[t].rows + 1, v = 0;
+	uint32_t v = 0;
+	md_raw(m, t, perm ? perm[i - 1] : i, col, &v);
+	return v;
+}
+
+/* First position in [1, rows] whose value is >= key (> key when upper),
+ * rows + 1 when none; the order is sorted. */
+static uint32_t bound(const struct md *m, unsigned t, unsigned col,
+		      const uint32_t *perm, uint32_t key, bool upper)
+{
+	uint32_t lo = 1, hi = m->tbl[t].rows + 1;
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		md_raw(m, t, mid, col, &v);
+		uint32_t v = key_at(m, t, col, perm, mid);
 		if (v < key || (upper && v == key))
 			lo = mid + 1;
 		else
@@ -319,17 +329,61 @@ static uint32_t bound(const struct md *m, unsigned t, unsigned col,
 	return lo;
 }
 
-uint32_t md_find_rows(const struct md *m, unsigned t, unsigned col,
-		      unsigned sk, uint32_t key, uint32_t *lo)
+static int cmp_u64(const void *a, const void *b)
 {
-	if (!md_col_sorted(m, t, col, sk)) {
-		*lo = 1;
-		return m->tbl[t].rows;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The rids of table t ordered by column col (then by rid); NULL when out
+ * of memory. Built once; a thread that loses the race frees its copy. */
+static const uint32_t *column_index(const struct md *m, unsigned t,
+				    unsigned col, unsigned sk)
+{
+	struct md *mm = (struct md *)m; /* only the atomic cache changes */
+	uint32_t *ix = atomic_load_explicit(&mm->index[sk],
+					    memory_order_acquire);
+	if (ix)
+		return ix;
+	uint32_t n = m->tbl[t].rows; /* < 2^24: the sizes cannot overflow */
+	uint64_t *pairs = malloc((size_t)n * sizeof(*pairs) + 1);
+	ix = malloc((size_t)n * sizeof(*ix) + 1);
+	if (!pairs || !ix) {
+		free(pairs);
+		free(ix);
+		return NULL;
 	}
-	uint32_t a = bound(m, t, col, key, false);
-	uint32_t b = bound(m, t, col, key, true);
-	*lo = a;
-	return b - a;
+	for (uint32_t r = 1; r <= n; r++)
+		pairs[r - 1] = (uint64_t)key_at(m, t, col, NULL, r) << 32 | r;
+	qsort(pairs, n, sizeof(*pairs), cmp_u64);
+	for (uint32_t i = 0; i < n; i++)
+		ix[i] = (uint32_t)pairs[i];
+	free(pairs);
+	uint32_t *expected = NULL;
+	if (!atomic_compare_exchange_strong(&mm->index[sk], &expected, ix)) {
+		free(ix);
+		return expected;
+	}
+	return ix;
+}
+
+void md_find_rows(const struct md *m, unsigned t, unsigned col, unsigned sk,
+		  uint32_t key, struct md_found *f)
+{
+	f->perm = NULL;
+	if (!md_col_sorted(m, t, col, sk)) {
+		f->perm = column_index(m, t, col, sk);
+		if (!f->perm) {
+			f->lo = 1;
+			f->n = m->tbl[t].rows;
+			return;
+		}
+	}
+	uint32_t a = bound(m, t, col, f->perm, key, false);
+	uint32_t b = bound(m, t, col, f->perm, key, true);
+	/* positions are 1-based; perm is indexed from 0 */
+	f->lo = f->perm ? a - 1 : a;
+	f->n = b - a;
 }
 
 uint32_t md_rows(const struct md *m, unsigned t)

@@ -206,9 +206,10 @@ uint32_t md_field_owner(const struct md *m, uint32_t pos)
 
 uint32_t md_enclosing(const struct md *m, uint32_t rid)
 {
-	uint32_t lo, n = md_find_rows(m, MD_TBL_NESTEDCLASS, 0, MD_SK_NESTED,
-				      rid, &lo);
-	for (uint32_t r = lo; r < lo + n; r++) {
+	struct md_found f;
+	md_find_rows(m, MD_TBL_NESTEDCLASS, 0, MD_SK_NESTED, rid, &f);
+	for (uint32_t i = 0; i < f.n; i++) {
+		uint32_t r = md_found_rid(&f, i);
 		if (cell(m, MD_TBL_NESTEDCLASS, r, 0) != rid)
 			continue;
 		uint32_t enc = cell(m, MD_TBL_NESTEDCLASS, r, 1);
@@ -349,48 +350,59 @@ uint32_t md_find_typedef(const struct md *m, const char *ns,
 	return 0;
 }
 
-/* The GenericParam rows that may belong to owner; see md_find_rows. */
-static uint32_t gp_rows(const struct md *m, uint32_t owner, uint32_t *key,
-			uint32_t *lo)
+/* The GenericParam rows that may belong to owner; false when owner is
+ * not a TypeDef or MethodDef token. */
+static bool gp_rows(const struct md *m, uint32_t owner, uint32_t *key,
+		    struct md_found *f)
 {
-	if (!md_coded_raw(MD_CI_TYPEORMETHODDEF, owner, key)) {
-		*lo = 1;
-		return 0;
-	}
-	return md_find_rows(m, MD_TBL_GENERICPARAM, 2, MD_SK_GENERICPARAM,
-			    *key, lo);
+	if (!md_coded_raw(MD_CI_TYPEORMETHODDEF, owner, key))
+		return false;
+	md_find_rows(m, MD_TBL_GENERICPARAM, 2, MD_SK_GENERICPARAM, *key, f);
+	return true;
 }
 
 uint32_t md_generic_param_count(const struct md *m, uint32_t owner)
 {
-	uint32_t key, lo, n = gp_rows(m, owner, &key, &lo), count = 0;
-	for (uint32_t r = lo; r < lo + n; r++)
-		count += cell(m, MD_TBL_GENERICPARAM, r, 2) == key;
+	struct md_found f;
+	uint32_t key, count = 0;
+	if (!gp_rows(m, owner, &key, &f))
+		return 0;
+	for (uint32_t i = 0; i < f.n; i++)
+		count += cell(m, MD_TBL_GENERICPARAM, md_found_rid(&f, i), 2) ==
+			 key;
 	return count;
 }
 
 const char *md_generic_param_name(const struct md *m, uint32_t owner,
 				  uint32_t i)
 {
-	uint32_t key, lo, n = gp_rows(m, owner, &key, &lo);
-	for (uint32_t r = lo; r < lo + n; r++)
+	struct md_found f;
+	uint32_t key;
+	if (!gp_rows(m, owner, &key, &f))
+		return NULL;
+	for (uint32_t k = 0; k < f.n; k++) {
+		uint32_t r = md_found_rid(&f, k);
 		if (cell(m, MD_TBL_GENERICPARAM, r, 2) == key &&
 		    cell(m, MD_TBL_GENERICPARAM, r, 0) == i)
 			return md_string(m, cell(m, MD_TBL_GENERICPARAM, r, 3));
+	}
 	return NULL;
 }
 
 enum ch_status md_constant_of(const struct md *m, uint32_t token,
 			      struct md_constant *out)
 {
-	uint32_t key, lo, n;
+	struct md_found f;
+	uint32_t key;
 	memset(out, 0, sizeof(*out));
 	if (!md_coded_raw(MD_CI_HASCONSTANT, token, &key))
 		return CH_ENOTFOUND;
-	n = md_find_rows(m, MD_TBL_CONSTANT, 1, MD_SK_CONSTANT, key, &lo);
-	for (uint32_t r = lo; r < lo + n; r++)
+	md_find_rows(m, MD_TBL_CONSTANT, 1, MD_SK_CONSTANT, key, &f);
+	for (uint32_t i = 0; i < f.n; i++) {
+		uint32_t r = md_found_rid(&f, i);
 		if (cell(m, MD_TBL_CONSTANT, r, 1) == key)
 			return md_constant(m, r, out);
+	}
 	return CH_ENOTFOUND;
 }
 

@@ -43,7 +43,13 @@ static void test_pe_file_and_mapped(void **state)
 		/* SRM's MetadataStartOffset for the file layout */
 		assert_int_equal(off, mapped ? 0x81faf0 : 0x80faf0);
 		assert_false(md_pe_rva_to_off(&pe, pe.size_of_image, 1, &off));
+		assert_true(md_pe_rva_to_off(&pe, 0x3c, 4, &off)); /* headers */
+		assert_int_equal(off, 0x3c);
+		assert_true(mapped == md_pe_rva_to_off(&pe, 0,
+						       pe.size_of_headers + 1,
+						       &off));
 	}
+	md_close(NULL);
 	assert_int_equal(md_pe_parse(coll_ref.bytes, coll_ref.len, false,
 				     "ref", &pe, &err), CH_OK);
 	assert_false(pe.is_pe32plus);
@@ -430,6 +436,8 @@ static void test_heaps(void **state)
 	assert_true(n > 0);
 	assert_null(md_user_string(m, 0xfffffff0, &n));
 	assert_string_equal(md_module_name(m), "System.Private.CoreLib.dll");
+	assert_string_equal(md_name(m), "test");
+	assert_int_equal(md_field_owner(m, 0), 0);
 	struct md_assembly a;
 	assert_int_equal(md_assembly(m, &a), CH_OK);
 	assert_string_equal(a.name, "System.Private.CoreLib");
