@@ -34,13 +34,6 @@ bool md_pe_rva_to_off(const struct md_pe *pe, uint32_t rva, uint32_t n,
 		*off = rva;
 		return true;
 	}
-	/* File layout: the headers map at their own offsets. */
-	if (rva < pe->size_of_headers) {
-		if (pe->size_of_headers - rva < n || !rdr_fits(pe->len, rva, n))
-			return false;
-		*off = rva;
-		return true;
-	}
 	for (unsigned i = 0; i < pe->nsections; i++) {
 		const struct md_pe_section *s = &pe->sect[i];
 		if (rva < s->va)
@@ -60,6 +53,13 @@ bool md_pe_rva_to_off(const struct md_pe *pe, uint32_t rva, uint32_t n,
 		if (!rdr_fits(pe->len, o, n))
 			return false;
 		*off = (size_t)o;
+		return true;
+	}
+	/* File layout outside every section: the headers map at their own
+	 * offsets. */
+	if (rva < pe->size_of_headers && pe->size_of_headers - rva >= n &&
+	    rdr_fits(pe->len, rva, n)) {
+		*off = rva;
 		return true;
 	}
 	return false;
