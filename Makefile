@@ -5,8 +5,8 @@ BUILD   ?= build
 WERROR  ?= $(if $(CI),-Werror,)
 SAN     ?=
 PKGS    := fuse3 jansson
-CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wstrict-prototypes \
+OPT     ?= -O2 -g
+CFLAGS  += $(OPT) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wstrict-prototypes \
            -Wmissing-declarations -Wwrite-strings -Wshadow $(WERROR) \
            -Iinclude $(SAN) -MMD -MP
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -59,7 +59,7 @@ e2e: all
 	@BUILD=$(BUILD) ONLY=e2e sh tests/run.sh
 
 asan:
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g" \
+	$(MAKE) BUILD=build-asan OPT="-O1 -g" \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 
 demo: all
