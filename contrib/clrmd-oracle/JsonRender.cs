@@ -139,6 +139,15 @@ sealed class JsonRender
 		name == "System.String" || name == "System.Net.IPAddress" || name == "System.Uri" ||
 		name == "System.Version" || name.StartsWith("Microsoft.FSharp.Core.FSharpOption<", StringComparison.Ordinal);
 
+	// IPAddress.Any and friends are a subclass (IPAddress+ReadOnlyIPAddress).
+	static bool IsIPAddress(ClrType t)
+	{
+		for (ClrType? c = t; c != null; c = c.BaseType)
+			if (c.Name == "System.Net.IPAddress")
+				return true;
+		return false;
+	}
+
 	// A heap object (reference) seen at the given level.
 	void Reference(ulong addr, int level, TextWriter w)
 	{
@@ -162,9 +171,9 @@ sealed class JsonRender
 			Str(w, ReadString(addr));
 			return;
 		}
-		if (IsLeafClass(name))
+		if (IsLeafClass(name) || IsIPAddress(t))
 		{
-			LeafClass(o, name, level, w);
+			LeafClass(o, IsIPAddress(t) ? "System.Net.IPAddress" : name, level, w);
 			return;
 		}
 		if (t.IsValueType || t.IsPrimitive || t.IsEnum)
@@ -228,6 +237,11 @@ sealed class JsonRender
 	// A value stored at `at` (a field or an array element) of the given type.
 	void Slot(ClrType? t, ClrElementType et, ulong at, int level, TextWriter w)
 	{
+		if (t != null && t.IsEnum)
+		{
+			Enum(t, at, w);
+			return;
+		}
 		switch (et)
 		{
 			case ClrElementType.Boolean: w.Write(Bytes(at, 1)[0] != 0 ? "true" : "false"); return;
@@ -401,31 +415,81 @@ sealed class JsonRender
 		Slot(val.Type, val.ElementType, data + (ulong)val.Offset, level - 1, w);
 	}
 
+	readonly Dictionary<ClrType, (ClrElementType Under, List<(string Name, ulong Value)> Members)> _enums = new();
+
+	// An enum's underlying type and members, from its metadata (ClrMD's own
+	// view needs module pages a heap dump may lack).
+	(ClrElementType Under, List<(string Name, ulong Value)> Members) EnumInfo(ClrType t)
+	{
+		if (_enums.TryGetValue(t, out var info))
+			return info;
+		var members = new List<(string, ulong)>();
+		ClrElementType under = ClrElementType.Int32;
+		MetadataReader? md = t.Module != null ? Metadata(t.Module) : null;
+		if (md != null && t.MetadataToken != 0)
+		{
+			var td = md.GetTypeDefinition(MetadataTokens.TypeDefinitionHandle(t.MetadataToken & 0xffffff));
+			foreach (var fh in td.GetFields())
+			{
+				var f = md.GetFieldDefinition(fh);
+				if ((f.Attributes & System.Reflection.FieldAttributes.Static) == 0)
+				{
+					var sig = md.GetBlobReader(f.Signature);
+					sig.ReadByte(); // FIELD
+					under = (ClrElementType)sig.ReadByte();
+					continue;
+				}
+				var ch = f.GetDefaultValue();
+				if (ch.IsNil)
+					continue;
+				var c = md.GetConstant(ch);
+				var b = md.GetBlobReader(c.Value);
+				ulong v = c.TypeCode switch
+				{
+					ConstantTypeCode.SByte => (ulong)(long)b.ReadSByte(),
+					ConstantTypeCode.Byte => b.ReadByte(),
+					ConstantTypeCode.Boolean => b.ReadByte(),
+					ConstantTypeCode.Int16 => (ulong)(long)b.ReadInt16(),
+					ConstantTypeCode.UInt16 or ConstantTypeCode.Char => b.ReadUInt16(),
+					ConstantTypeCode.Int32 => (ulong)(long)b.ReadInt32(),
+					ConstantTypeCode.UInt32 => b.ReadUInt32(),
+					ConstantTypeCode.Int64 => (ulong)b.ReadInt64(),
+					_ => b.ReadUInt64(),
+				};
+				members.Add((md.GetString(f.Name), v));
+			}
+		}
+		else
+		{
+			var e = t.AsEnum();
+			under = e.ElementType;
+			foreach (var (name, value) in e.EnumerateValues())
+				members.Add((name, value is ulong u ? u : (ulong)Convert.ToInt64(value, Inv)));
+		}
+		info = (under, members);
+		_enums[t] = info;
+		return info;
+	}
+
+	static int EnumBits(ClrElementType et) => et switch
+	{
+		ClrElementType.Int8 or ClrElementType.UInt8 or ClrElementType.Boolean => 8,
+		ClrElementType.Int16 or ClrElementType.UInt16 or ClrElementType.Char => 16,
+		ClrElementType.Int32 or ClrElementType.UInt32 => 32,
+		_ => 64,
+	};
+
+	// Like Enum.ToString: the member's name, "A, B" for [Flags], else the number.
 	void Enum(ClrType t, ulong at, TextWriter w)
 	{
-		ClrElementType et = t.ElementType == ClrElementType.Struct ? ClrElementType.Int32 : t.ElementType;
-		var e = t.AsEnum();
-		et = e.ElementType;
-		long v = et switch
-		{
-			ClrElementType.Int8 => (sbyte)Bytes(at, 1)[0],
-			ClrElementType.UInt8 or ClrElementType.Boolean => Bytes(at, 1)[0],
-			ClrElementType.Int16 => BitConverter.ToInt16(Bytes(at, 2)),
-			ClrElementType.UInt16 or ClrElementType.Char => BitConverter.ToUInt16(Bytes(at, 2)),
-			ClrElementType.Int32 => I32(at),
-			ClrElementType.UInt32 => BitConverter.ToUInt32(Bytes(at, 4)),
-			_ => I64(at),
-		};
-		ulong uv = et == ClrElementType.UInt64 ? (ulong)v : (ulong)v;
-		var members = e.EnumerateValues().Select(x => (x.Name, Value: Convert.ToUInt64(
-			x.Value is long l ? (ulong)l : x.Value is ulong u ? u : Convert.ToInt64(x.Value, Inv), Inv))).ToList();
-		// Sign-extended and zero-extended values compare alike for the width in use.
-		int bits = et switch { ClrElementType.Int8 or ClrElementType.UInt8 or ClrElementType.Boolean => 8,
-			ClrElementType.Int16 or ClrElementType.UInt16 or ClrElementType.Char => 16,
-			ClrElementType.Int32 or ClrElementType.UInt32 => 32, _ => 64 };
+		var (et, all) = EnumInfo(t);
+		int bits = EnumBits(et);
 		ulong mask = bits == 64 ? ulong.MaxValue : (1UL << bits) - 1;
-		uv &= mask;
-		members = members.Select(m => (m.Name, m.Value & mask)).ToList();
+		byte[] raw = Bytes(at, bits / 8);
+		ulong uv = 0;
+		for (int i = raw.Length - 1; i >= 0; i--)
+			uv = uv << 8 | raw[i];
+		var members = all.Select(m => (m.Name, Value: m.Value & mask)).ToList();
 		var exact = members.FirstOrDefault(m => m.Value == uv);
 		if (exact.Name != null)
 		{
@@ -451,7 +515,9 @@ sealed class JsonRender
 			}
 		}
 		bool signed = et is ClrElementType.Int8 or ClrElementType.Int16 or ClrElementType.Int32 or ClrElementType.Int64;
-		w.Write(signed ? v.ToString(Inv) : uv.ToString(Inv));
+		if (signed && bits < 64 && (uv >> (bits - 1) & 1) != 0)
+			uv |= ~mask; // sign-extend
+		w.Write(signed ? ((long)uv).ToString(Inv) : uv.ToString(Inv));
 	}
 
 	bool IsFlags(ClrType t)
@@ -534,7 +600,7 @@ sealed class JsonRender
 				dims[d] = I32(o.Address + (ulong)(2 * _ptr) + (ulong)(4 * d));
 		ulong first = total == 0 ? 0 : t.GetArrayElementAddress(o.Address, 0);
 		int esize = t.ComponentSize;
-		ClrElementType cet = et?.ElementType ?? ClrElementType.Object;
+		ClrElementType cet = et == null ? ClrElementType.Object : et.IsEnum ? ClrElementType.Struct : et.ElementType;
 		long index = 0;
 		void Dim(int d)
 		{
