@@ -23,13 +23,28 @@ enum ch_status as_open(struct dump *d, struct as **out, struct ch_err *err);
 void as_close(struct as *a);
 
 /* Adds a directory searched for module files by basename (like a symbol
- * path); may be called several times. Returns CH_ENOMEM on failure. */
+ * path), after the path the dump names; may be called several times.
+ * Modules whose file was not found are looked for again. Call it before
+ * reading from several threads. Returns CH_ENOMEM on failure. */
 enum ch_status as_add_search_dir(struct as *a, const char *dir);
 
 /* Copies up to n bytes at va into buf. Returns how many leading bytes were
  * available (< n is a partial read: the bytes at va+ret are absent). Reads
- * from the dump first, then from module files on disk. Thread-safe. */
+ * from the dump first, then from module files on disk (only what their
+ * loader maps read-only: code, constants, headers). Thread-safe, as are
+ * every read function below. */
 size_t as_read(struct as *a, uint64_t va, void *buf, size_t n);
+
+/* Like as_read, but where the dump lacks bytes of a module's writable
+ * data (ELF PF_W segments, PE MEM_WRITE sections), supplies them from the
+ * module's file as the loader left them: file bytes, with the ELF dynamic
+ * relocations the module resolves itself applied (RELATIVE, RELR, its own
+ * symbols). For data that does not change after load: a version string in
+ * .data, the runtime's contract descriptor and its pointer table (createdump
+ * heap dumps omit libcoreclr's .data.rel.ro and .data). Pointers to other
+ * modules' symbols and PE base relocations are not applied. Returns how
+ * many leading bytes were available. */
+size_t as_read_image(struct as *a, uint64_t va, void *buf, size_t n);
 
 /* Zero-copy: returns a pointer to n contiguous bytes at va when they lie
  * inside one range of the dump (or one mapped module file), else NULL.
@@ -46,8 +61,10 @@ bool as_u32(struct as *a, uint64_t va, uint32_t *v);
 bool as_u64(struct as *a, uint64_t va, uint64_t *v);
 bool as_ptrv(struct as *a, uint64_t va, uint64_t *v); /* pointer size of the dump */
 
-/* Why the last module-file fallback failed for va's module (a missing file,
- * a build-id mismatch), or NULL; for error messages. */
+/* Why as_read cannot supply va: the module file is missing or does not
+ * match (naming each file tried), va lies in writable data or a gap of
+ * the module, or in no module at all. NULL when va is readable. The
+ * string lives until the next call in the same thread. */
 const char *as_missing_reason(struct as *a, uint64_t va);
 
 /* The dump this space reads. */

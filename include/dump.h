@@ -39,6 +39,9 @@ struct dump_segment {
 	uint64_t file_off;
 };
 
+/* One mapped image of a file. In ELF cores a file mapped at several
+ * places far apart (a .NET assembly mapped flat and laid out) gives one
+ * module per place, with the same path; modules are sorted by base. */
 struct dump_module {
 	char *path;        /* as the dump names it (NT_FILE path, MDMP name) */
 	const char *name;  /* basename inside path */
@@ -46,9 +49,18 @@ struct dump_module {
 	uint64_t size;     /* highest mapped end minus base */
 	struct dump_segment *segs;
 	size_t nsegs;
-	uint8_t build_id[32]; /* ELF GNU build-id or PE CodeView GUID+age */
+	/* ELF: the GNU build-id (from the image's notes in the dump). MDMP:
+	 * CodeView RSDS: the 16 GUID bytes as stored, then the age (LE u32);
+	 * NB10: timestamp, age; Breakpad BpEL: the ELF build-id. */
+	uint8_t build_id[32];
 	size_t build_id_len;  /* 0 when unknown */
-	uint32_t pe_timestamp, pe_size; /* MDMP: TimeDateStamp, SizeOfImage */
+	uint32_t pe_timestamp, pe_size; /* PE TimeDateStamp, SizeOfImage (MDMP,
+					 * or a PE image's headers in an ELF core); 0 = unknown */
+	uint32_t pe_checksum; /* MDMP: CheckSum */
+	/* ELF cores: a PE file mapped as is (address - base = file offset),
+	 * not laid out by sections; .NET on Linux maps IL-only assemblies so
+	 * (and every assembly once so, besides its laid-out image). */
+	bool pe_flat;
 	uint64_t version;  /* MDMP VS_FIXEDFILEINFO: file version MS<<32|LS; 0 = unknown */
 };
 
@@ -58,13 +70,36 @@ struct dump_thread {
 	uint64_t teb;    /* MDMP: the TEB address; 0 elsewhere */
 };
 
+/* What the dump says about the process; zero / empty where it is silent. */
+struct dump_process {
+	uint32_t pid;
+	char name[17];        /* ELF NT_PRPSINFO pr_fname */
+	char args[81];        /* ELF NT_PRPSINFO pr_psargs (command line, cut) */
+	uint32_t create_time; /* MDMP MiscInfo: seconds since 1970 */
+	uint32_t user_time, kernel_time; /* MDMP MiscInfo: seconds */
+};
+
 struct dump;
+
+/* Flags for dump_open_flags. */
+enum {
+	/* Trim PT_LOAD / memory ranges that run past the end of the file or
+	 * overlap an earlier one, recording a warning, instead of refusing
+	 * the dump: for reading what is left of a truncated copy. */
+	DUMP_OPEN_LENIENT = 1,
+};
 
 /* Opens path read-only, probes its format and parses it. Returns the dump
  * in *out (free with dump_close), or a status with a one-line message in
  * err naming path and what was wrong. */
 enum ch_status dump_open(const char *path, struct dump **out,
 			 struct ch_err *err);
+/* Like dump_open, with DUMP_OPEN_* flags. dump_open(p, o, e) is
+ * dump_open_flags(p, 0, o, e): out-of-file or overlapping ranges are
+ * CH_ECORRUPT. */
+enum ch_status dump_open_flags(const char *path, unsigned flags,
+			       struct dump **out, struct ch_err *err);
+/* Frees d and unmaps the file; NULL is a no-op. */
 void dump_close(struct dump *d);
 
 const char *dump_path(const struct dump *d);
@@ -79,6 +114,17 @@ const uint8_t *dump_bytes(const struct dump *d, size_t *len);
 const struct dump_range *dump_ranges(const struct dump *d, size_t *n);
 const struct dump_module *dump_modules(const struct dump *d, size_t *n);
 const struct dump_thread *dump_threads(const struct dump *d, size_t *n);
+
+/* The process facts (never NULL; owned by d). */
+const struct dump_process *dump_process(const struct dump *d);
+
+/* Looks type up in the ELF auxiliary vector (NT_AUXV); returns false when
+ * the dump has no such entry (always false for minidumps). */
+bool dump_auxv(const struct dump *d, uint64_t type, uint64_t *val);
+
+/* Warnings recorded while parsing (a range trimmed in lenient mode, a
+ * note or stream skipped); each one line naming the file. Owned by d. */
+const char *const *dump_warnings(const struct dump *d, size_t *n);
 
 /* Static names: "elf", "minidump"; "x86_64", "x86", ...; "linux", ... */
 const char *dump_format_str(enum dump_format f);
