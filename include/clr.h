@@ -42,4 +42,157 @@ bool clr_is_app_assembly(struct as *a, const struct clr_runtime_info *rt,
 
 const char *clr_flavor_str(enum clr_flavor f);
 
+/* ---- the runtime context ------------------------------------------------ */
+
+struct clr;
+
+/* Where the GC keeps its heaps (GcDacVars, read through g_dacTable). All
+ * addresses are in the dump. */
+struct clr_gc_info {
+	bool server;            /* n_heaps/g_heaps set */
+	bool regions;           /* generation_field_offsets[2] == -1 */
+	unsigned nheaps;        /* 1 in workstation GC */
+	unsigned ngenerations;  /* total_generation_count (5: 0,1,2,LOH,POH) */
+	uint64_t gen_size;      /* sizeof(generation) */
+	uint64_t dacvars;       /* the GcDacVars struct */
+	uint8_t major, minor;   /* GcDacVars version */
+	int32_t gen_off_alloc_context, gen_off_start_segment;
+	/* workstation GC: the variables themselves (already dereferenced) */
+	uint64_t generation_table; /* address of the generation array */
+	uint64_t ephemeral_segment, alloc_allocated;
+	/* server GC: the heap array (gc_heap*[nheaps]) and per-heap offsets */
+	uint64_t heaps;
+	int32_t heap_off_alloc_allocated, heap_off_ephemeral_segment,
+		heap_off_generation_table;
+	uint64_t handle_table_map; /* address of the first HandleTableMap */
+	char found_by[64];      /* how GcDacVars was located, for info */
+};
+
+/* An allocation context: the bytes [ptr, limit) of a thread's current
+ * allocation buffer are not objects yet. */
+struct clr_alloc_ctx {
+	uint64_t ptr, limit;
+};
+
+/* Opens the runtime of the dump behind a: finds the runtime module, reads
+ * its contract descriptor and the offsets the reader needs, the well-known
+ * MethodTables and the GC's GcDacVars. a is borrowed. Returns *out (free
+ * with clr_close) or a status with a message in err (naming what is
+ * missing: a descriptor type or field, a global, a module file). */
+enum ch_status clr_open(struct as *a, struct clr **out, struct ch_err *err);
+void clr_close(struct clr *c);
+
+struct as *clr_as(const struct clr *c);
+const struct clr_runtime_info *clr_runtime(const struct clr *c);
+const struct clr_gc_info *clr_gc(const struct clr *c);
+unsigned clr_ptr_size(const struct clr *c);
+/* The smallest object (3 pointers) and the object alignment (8 on 64-bit;
+ * on 32-bit 4, or 8 on the large and pinned heaps). */
+unsigned clr_min_obj_size(const struct clr *c);
+
+/* Well-known MethodTables (0 when unknown). */
+uint64_t clr_free_mt(const struct clr *c);
+uint64_t clr_string_mt(const struct clr *c);
+uint64_t clr_object_mt(const struct clr *c);
+/* The mask that clears the low tag bits of an object's MT pointer. */
+uint64_t clr_mt_mask(const struct clr *c);
+
+/* The allocation contexts of every managed thread (and of generation 0 of
+ * each heap), sorted by ptr; owned by c. */
+const struct clr_alloc_ctx *clr_alloc_contexts(struct clr *c, size_t *n);
+
+/* Size facts of a MethodTable, for the heap walk's hot path: the flags
+ * word and base size. Returns false when mt is unreadable. */
+bool clr_mt_sizes(struct clr *c, uint64_t mt, uint32_t *flags,
+		  uint32_t *base_size);
+
+/* MethodTable flags (methodtable.h). */
+#define CLR_MTF_HAS_COMPONENT_SIZE 0x80000000u
+#define CLR_MTF_CONTAINS_GC_POINTERS 0x01000000u
+#define CLR_MTF_CATEGORY_MASK 0x000f0000u
+#define CLR_MTF_CATEGORY_ARRAY 0x00080000u
+#define CLR_MTF_CATEGORY_ARRAY_MASK 0x000c0000u
+#define CLR_MTF_CATEGORY_IF_ARRAY_THEN_SZ 0x00020000u
+#define CLR_MTF_CATEGORY_VALUETYPE 0x00040000u
+#define CLR_MTF_CATEGORY_VALUETYPE_MASK 0x000c0000u
+#define CLR_MTF_CATEGORY_NULLABLE 0x00050000u
+#define CLR_MTF_CATEGORY_PRIMITIVE 0x00060000u
+#define CLR_MTF_CATEGORY_TRUEPRIMITIVE 0x00070000u
+#define CLR_MTF_CATEGORY_INTERFACE 0x000c0000u
+#define CLR_MTF_GENERICS_MASK 0x00000030u
+
+/* ---- types ------------------------------------------------------------- */
+
+enum clr_kind {
+	CLR_KIND_CLASS = 0, CLR_KIND_STRUCT, CLR_KIND_ENUM, CLR_KIND_PRIMITIVE,
+	CLR_KIND_NULLABLE, CLR_KIND_INTERFACE, CLR_KIND_STRING, CLR_KIND_ARRAY,
+	CLR_KIND_FREE,
+};
+
+#define CLR_FIELD_STATIC 0x1u
+#define CLR_FIELD_THREAD 0x2u
+#define CLR_FIELD_RVA    0x4u
+
+struct clr_field {
+	const char *name;      /* raw metadata name */
+	const char *type_name; /* its declared type, ClrMD style */
+	uint32_t offset;       /* instance: from the end of the MT pointer
+				  (or the start of an unboxed struct);
+				  static: from the statics base */
+	uint32_t token;        /* Field token 0x04xxxxxx */
+	uint8_t elem;          /* CorElementType (MD_ELEM_*) */
+	uint8_t flags;         /* CLR_FIELD_* */
+	uint64_t decl_mt;      /* the declaring type (exact instantiation) */
+	uint64_t type_th;      /* the field's type when resolved, else 0 */
+};
+
+struct clr_type {
+	uint64_t mt;
+	const char *name;        /* ClrMD style: Ns.Outer+Inner<A, B>[] */
+	const char *module_name; /* file name of the defining module */
+	enum clr_kind kind;
+	uint32_t flags, flags2;  /* MTFlags, MTFlags2 */
+	uint32_t base_size, component_size;
+	uint32_t token;          /* TypeDef token, 0 for arrays */
+	uint64_t parent_mt, module, eeclass, canon_mt;
+	unsigned rank;           /* arrays: 1 for T[] */
+	bool sz_array;
+	uint64_t elem_th;        /* arrays: element TypeHandle */
+	uint8_t elem_type;       /* arrays: element CorElementType; enums and
+				    primitives: their underlying type */
+	unsigned ntype_args;
+	const uint64_t *type_args; /* generic arguments (TypeHandles) */
+};
+
+/* Returns the type of MethodTable mt (cached; owned by c, lives until
+ * clr_close), or NULL with a message in err when mt is not a valid
+ * MethodTable (the EEClass does not point back, unreadable pages). Safe to
+ * call from several threads. */
+const struct clr_type *clr_type_of(struct clr *c, uint64_t mt,
+				   struct ch_err *err);
+
+/* The fields of t: every instance field, base class fields first in
+ * layout order, then t's own static fields. Loaded on first call; *n gets
+ * the count, *ninstance (may be NULL) how many are instance fields.
+ * Returns NULL with a message in err when the FieldDescs are damaged. */
+const struct clr_field *clr_type_fields(struct clr *c, const struct clr_type *t,
+					size_t *n, size_t *ninstance,
+					struct ch_err *err);
+
+/* The name of a TypeHandle (a MethodTable, or a TypeDesc for pointers,
+ * byrefs, generic variables) into buf. Returns false when unreadable. */
+bool clr_th_name(struct clr *c, uint64_t th, char *buf, size_t size);
+
+/* The statics bases of t (0 when the type has none or they are not
+ * allocated yet): GC statics hold references and boxed structs, non-GC
+ * statics primitives. */
+void clr_type_statics(struct clr *c, const struct clr_type *t,
+		      uint64_t *gc_base, uint64_t *nongc_base);
+
+/* Every type the runtime has loaded from the modules' TypeDef maps:
+ * calls fn for each MethodTable until it returns false. */
+typedef bool (*clr_mt_fn)(void *arg, uint64_t mt);
+enum ch_status clr_each_loaded_type(struct clr *c, clr_mt_fn fn, void *arg,
+				    struct ch_err *err);
+
 #endif

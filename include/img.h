@@ -23,15 +23,16 @@ enum ch_status img_find_export(struct as *a, const struct dump_module *m,
 			       const char *name, uint64_t *va,
 			       struct ch_err *err);
 
-/* Searches the module's mapped image for the first occurrence of the byte
+/* Searches the module's image (with its initial writable data, see
+ * as_read_image) for the first occurrence of the byte
  * string needle (len bytes, len <= 256); stores the address in *va.
  * Returns false when absent or unreadable. Reads at most the module's
  * size. */
 bool img_find_bytes(struct as *a, const struct dump_module *m,
 		    const void *needle, size_t len, uint64_t *va);
 
-/* Reads a NUL-terminated string of at most max-1 bytes at va into out
- * (size max). Returns false when no terminator was found or va is absent. */
+/* Reads a NUL-terminated string of at most max-1 bytes of a module image
+ * (as_read_image) at va into out (size max). Returns false when no terminator was found or va is absent. */
 bool img_read_cstr(struct as *a, uint64_t va, char *out, size_t max);
 
 #endif

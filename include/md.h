@@ -61,6 +61,16 @@ enum ch_status md_pe_parse(const uint8_t *img, size_t len, bool mapped,
 			   const char *name, struct md_pe *out,
 			   struct ch_err *err);
 
+/* Parses only the headers up to the section table from hdr (len bytes, the
+ * start of an image whose whole length is image_len), for callers that
+ * read the rest of the image piecemeal (from a dump). Sets cli_rva and
+ * cli_size but not md_rva/md_size; md_pe_rva_to_off then translates within
+ * image_len. Returns as md_pe_parse. */
+enum ch_status md_pe_parse_headers(const uint8_t *hdr, size_t len,
+				   bool mapped, uint64_t image_len,
+				   const char *name, struct md_pe *out,
+				   struct ch_err *err);
+
 /* Translates [rva, rva+n) to an offset in the parsed buffer. Returns false
  * when the range is not wholly backed by bytes of the buffer (outside every
  * section, in a section's zero-filled tail in file layout, past len). */

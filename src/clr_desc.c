@@ -198,20 +198,29 @@ enum ch_status clr_desc_open(struct as *a, const struct dump_module *rt,
 					    &va, err);
 	if (st != CH_OK)
 		return st;
+	/* Heap dumps lack the descriptor's pages (.data, .rodata); they do
+	 * not change after load, so the module file's bytes, relocated as
+	 * the loader did, are the same (as_read_image). */
 	uint8_t h[40];
-	if (as_read(a, va, h, sizeof h) != sizeof h)
+	if (as_read_image(a, va, h, 16) != 16) {
+		const char *why = as_missing_reason(a, va);
 		return ch_set_error(err, CH_ENOTFOUND,
-				    "%s: contract descriptor at 0x%" PRIx64 " is not in the dump",
-				    dp, va);
+				    "%s: contract descriptor at 0x%" PRIx64 " is missing%s%s",
+				    dp, va, why ? ": " : "", why ? why : "");
+	}
 	if (memcmp(h, "DNCCDAC", 8) != 0)
 		return ch_set_error(err, CH_ECORRUPT,
 				    "%s: contract descriptor at 0x%" PRIx64 " has a bad magic",
 				    dp, va);
 	uint32_t flags = rdr_le32(h + 8), size = rdr_le32(h + 12);
-	bool p32 = flags & 2;
-	uint64_t json_va = p32 ? rdr_le32(h + 16) : rdr_le64(h + 16);
-	uint32_t nptr = rdr_le32(h + (p32 ? 20 : 24));
-	uint64_t ptr_va = p32 ? rdr_le32(h + 28) : rdr_le64(h + 32);
+	unsigned ps = (flags & 2) ? 4 : 8;
+	if (as_read_image(a, va + 16, h + 16, 2 * ps + 8) != 2 * ps + 8)
+		return ch_set_error(err, CH_ENOTFOUND,
+				    "%s: contract descriptor at 0x%" PRIx64 " is cut short",
+				    dp, va);
+	uint64_t json_va = ps == 4 ? rdr_le32(h + 16) : rdr_le64(h + 16);
+	uint32_t nptr = rdr_le32(h + 16 + ps);
+	uint64_t ptr_va = ps == 4 ? rdr_le32(h + 24 + ps) : rdr_le64(h + 24 + ps);
 	if (size == 0 || size > DESC_MAX_JSON || nptr > DESC_MAX_PTRS)
 		return ch_set_error(err, CH_ECORRUPT,
 				    "%s: contract descriptor sizes out of range (json %u, pointers %u)",
@@ -226,7 +235,7 @@ enum ch_status clr_desc_open(struct as *a, const struct dump_module *rt,
 		free(ptrs);
 		return ch_set_error(err, CH_ENOMEM, "out of memory");
 	}
-	if (as_read(a, json_va, json, size) != size) {
+	if (as_read_image(a, json_va, json, size) != size) {
 		const char *why = as_missing_reason(a, json_va);
 		free(json);
 		free(ptrs);
@@ -234,10 +243,9 @@ enum ch_status clr_desc_open(struct as *a, const struct dump_module *rt,
 				    "%s: contract descriptor JSON at 0x%" PRIx64 " is missing%s%s",
 				    dp, json_va, why ? ": " : "", why ? why : "");
 	}
-	unsigned ps = p32 ? 4 : 8;
 	for (uint32_t i = 0; i < nptr; i++) {
-		uint8_t b[8] = { 0 };
-		if (as_read(a, ptr_va + (uint64_t)i * ps, b, ps) != ps) {
+		uint8_t b[8];
+		if (as_read_image(a, ptr_va + (uint64_t)i * ps, b, ps) != ps) {
 			free(json);
 			free(ptrs);
 			return ch_set_error(err, CH_ENOTFOUND,

@@ -284,7 +284,7 @@ bool img_find_bytes(struct as *a, const struct dump_module *m,
 		size_t want = CHUNK + len - 1;
 		if (end - p < want)
 			want = (size_t)(end - p);
-		size_t got = as_read(a, p, buf, want);
+		size_t got = as_read_image(a, p, buf, want);
 		if (got < len) { /* a hole: go on at the next page */
 			p = (p + got + 0x1000) & ~(uint64_t)0xfff;
 			continue;
@@ -304,7 +304,7 @@ bool img_read_cstr(struct as *a, uint64_t va, char *out, size_t max)
 {
 	if (max == 0)
 		return false;
-	size_t got = as_read(a, va, out, max);
+	size_t got = as_read_image(a, va, out, max);
 	const char *z = memchr(out, 0, got);
 	if (!z) {
 		out[0] = '\0';
@@ -312,3 +312,4 @@ bool img_read_cstr(struct as *a, uint64_t va, char *out, size_t max)
 	}
 	return true;
 }
+

@@ -65,9 +65,10 @@ bool md_pe_rva_to_off(const struct md_pe *pe, uint32_t rva, uint32_t n,
 	return false;
 }
 
-enum ch_status md_pe_parse(const uint8_t *img, size_t len, bool mapped,
-			   const char *name, struct md_pe *out,
-			   struct ch_err *err)
+enum ch_status md_pe_parse_headers(const uint8_t *img, size_t len,
+				   bool mapped, uint64_t image_len,
+				   const char *name, struct md_pe *out,
+				   struct ch_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	struct rdr r = rdr_make(img, len);
@@ -163,9 +164,20 @@ enum ch_status md_pe_parse(const uint8_t *img, size_t len, bool mapped,
 	}
 	out->nsections = nsect;
 	out->mapped = mapped;
-	out->len = len;
+	out->len = image_len > SIZE_MAX ? SIZE_MAX : (size_t)image_len;
 	out->valid = true;
+	return CH_OK;
+}
 
+enum ch_status md_pe_parse(const uint8_t *img, size_t len, bool mapped,
+			   const char *name, struct md_pe *out,
+			   struct ch_err *err)
+{
+	enum ch_status st = md_pe_parse_headers(img, len, mapped, len, name,
+						out, err);
+	if (st != CH_OK)
+		return st;
+	struct rdr r = rdr_make(img, len);
 	size_t cli;
 	if (out->cli_size < CLI_HEADER_MIN ||
 	    !md_pe_rva_to_off(out, out->cli_rva, CLI_HEADER_MIN, &cli)) {

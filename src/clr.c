@@ -1,0 +1,398 @@
+/* clr.c - open the runtime of a dump: descriptor offsets, well-known
+ * MethodTables, the GC's GcDacVars and the threads' allocation contexts.
+ * Facts and their sources: docs/RUNTIME.md. */
+#include "clr_priv.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "img.h"
+#include "rdr.h"
+
+#define MAX_THREADS 100000
+#define MAX_HEAPS 1024
+#define DACTABLE_SCAN 256 /* entries of g_dacTable searched for GcDacVars */
+
+bool clr_rdptr(const struct clr *c, uint64_t va, uint64_t *v)
+{
+	if (c->ps == 8)
+		return as_u64(c->a, va, v);
+	uint32_t x = 0;
+	bool ok = as_u32(c->a, va, &x);
+	*v = x;
+	return ok;
+}
+
+struct need {
+	const char *type, *field;
+	uint32_t *out;
+};
+
+/* Looks up every offset in list; on the first missing one names it. */
+static enum ch_status need_all(struct clr *c, const struct need *list,
+			       size_t n, bool required, struct ch_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool ok = strcmp(list[i].field, "!") == 0
+			? clr_desc_size(c->desc, list[i].type, list[i].out)
+			: clr_desc_offset(c->desc, list[i].type, list[i].field, list[i].out);
+		if (!ok) {
+			if (!required)
+				return CH_ENOTFOUND;
+			return ch_set_error(err, CH_EUNSUPPORTED,
+					    "%s: the runtime's contract descriptor has no %s.%s",
+					    dump_path(as_dump(c->a)), list[i].type,
+					    list[i].field);
+		}
+	}
+	return CH_OK;
+}
+
+static enum ch_status read_offsets(struct clr *c, struct ch_err *err)
+{
+	struct clr_off *o = &c->off;
+	const struct need core[] = {
+		{ "MethodTable", "MTFlags", &o->mt_flags },
+		{ "MethodTable", "BaseSize", &o->mt_base_size },
+		{ "MethodTable", "MTFlags2", &o->mt_flags2 },
+		{ "MethodTable", "EEClassOrCanonMT", &o->mt_eeclass },
+		{ "MethodTable", "Module", &o->mt_module },
+		{ "MethodTable", "ParentMethodTable", &o->mt_parent },
+		{ "MethodTable", "PerInstInfo", &o->mt_perinst },
+		{ "EEClass", "MethodTable", &o->ee_mt },
+		{ "EEClass", "FieldDescList", &o->ee_fields },
+		{ "EEClass", "NumInstanceFields", &o->ee_ninst },
+		{ "EEClass", "NumStaticFields", &o->ee_nstatic },
+		{ "EEClass", "NumThreadStaticFields", &o->ee_nthread },
+		{ "EEClass", "CorTypeAttr", &o->ee_attr },
+		{ "EEClass", "InternalCorElementType", &o->ee_elem },
+		{ "ArrayClass", "Rank", &o->arr_rank },
+		{ "GenericsDictInfo", "NumDicts", &o->gd_ndicts },
+		{ "GenericsDictInfo", "NumTypeArgs", &o->gd_nargs },
+		{ "TypeDesc", "TypeAndFlags", &o->td_flags },
+		{ "ParamTypeDesc", "TypeArg", &o->ptd_arg },
+		{ "Module", "Base", &o->mod_base },
+		{ "Module", "TypeDefToMethodTableMap", &o->mod_typedef_map },
+		{ "ModuleLookupMap", "Next", &o->map_next },
+		{ "ModuleLookupMap", "TableData", &o->map_data },
+		{ "ModuleLookupMap", "Count", &o->map_count },
+		{ "ModuleLookupMap", "SupportedFlagsMask", &o->map_mask },
+	};
+	enum ch_status st = need_all(c, core, sizeof core / sizeof core[0], true, err);
+	if (st != CH_OK)
+		return st;
+	const struct need statics[] = {
+		{ "MethodTable", "AuxiliaryData", &o->mt_aux },
+		{ "DynamicStaticsInfo", "!", &o->ds_size },
+		{ "DynamicStaticsInfo", "GCStatics", &o->ds_gc },
+		{ "DynamicStaticsInfo", "NonGCStatics", &o->ds_nongc },
+	};
+	o->have_statics = need_all(c, statics, 4, false, err) == CH_OK;
+	const struct need layout[] = {
+		{ "Module", "PEAssembly", &o->mod_peassembly },
+		{ "PEAssembly", "PEImage", &o->pea_image },
+		{ "PEImage", "LoadedImageLayout", &o->pei_layout },
+		{ "PEImageLayout", "Base", &o->pel_base },
+		{ "PEImageLayout", "Size", &o->pel_size },
+		{ "PEImageLayout", "Flags", &o->pel_flags },
+	};
+	o->have_layout = need_all(c, layout, 6, false, err) == CH_OK;
+	const struct need threads[] = {
+		{ "Thread", "RuntimeThreadLocals", &o->th_rtl },
+		{ "Thread", "LinkNext", &o->th_link },
+		{ "ThreadStore", "FirstThreadLink", &o->ts_first },
+		{ "RuntimeThreadLocals", "AllocContext", &o->rtl_ctx },
+		{ "EEAllocContext", "GCAllocationContext", &o->eeac_gc },
+		{ "GCAllocContext", "Pointer", &o->gcac_ptr },
+		{ "GCAllocContext", "Limit", &o->gcac_limit },
+	};
+	o->have_threads = need_all(c, threads, 7, false, err) == CH_OK;
+	ch_clear_error(err);
+	return CH_OK;
+}
+
+/* A pointer global of the descriptor is the address of the runtime's
+ * variable: dereference it once. */
+static enum ch_status global_var(struct clr *c, const char *name, uint64_t *v,
+				 struct ch_err *err)
+{
+	uint64_t addr;
+	if (!clr_desc_global(c->desc, name, &addr))
+		return ch_set_error(err, CH_EUNSUPPORTED,
+				    "%s: the runtime's contract descriptor has no global %s",
+				    dump_path(as_dump(c->a)), name);
+	if (!clr_rdptr(c, addr, v) || *v == 0)
+		return ch_set_error(err, CH_ECORRUPT,
+				    "%s: the runtime variable %s at 0x%" PRIx64 " is not in the dump",
+				    dump_path(as_dump(c->a)), name, addr);
+	return CH_OK;
+}
+
+/* Does the struct at p look like GcDacVars (version 2, five generations, a
+ * sane generation size, a readable generation table)? */
+static bool gcdacvars_at(struct clr *c, uint64_t p)
+{
+	uint8_t h[2];
+	uint64_t gsize, ngen, gtab;
+	if (as_read(c->a, p, h, 2) != 2 || h[0] != 2)
+		return false;
+	if (!clr_rdptr(c, p + c->ps, &gsize) || !clr_rdptr(c, p + 2 * c->ps, &ngen))
+		return false;
+	if (gsize < 0x40 || gsize > 0x400 || ngen < 4 || ngen > 5)
+		return false;
+	if (!clr_rdptr(c, p + 6ull * c->ps, &gtab) || gtab == 0)
+		return false;
+	uint64_t probe;
+	return clr_rdptr(c, gtab, &probe);
+}
+
+/* GcDacVars member j (after the four header fields) lives at (3+j)*ps. */
+enum { GDV_GENERATION_TABLE = 3, GDV_EPHEMERAL = 7, GDV_ALLOC_ALLOCATED = 12,
+       GDV_N_HEAPS = 19, GDV_G_HEAPS = 20, GDV_HANDLE_TABLE_MAP = 26,
+       GDV_HEAP_FIELD_OFFSETS = 27, GDV_GEN_FIELD_OFFSETS = 28 };
+
+static uint64_t gdv_member(struct clr *c, uint64_t p, unsigned j)
+{
+	uint64_t v = 0;
+	clr_rdptr(c, p + (3ull + j) * c->ps, &v);
+	return v;
+}
+
+static bool read_i32(struct clr *c, uint64_t va, int32_t *v)
+{
+	uint32_t u;
+	if (!as_u32(c->a, va, &u))
+		return false;
+	*v = (int32_t)u;
+	return true;
+}
+
+static enum ch_status find_gc(struct clr *c, struct ch_err *err)
+{
+	const char *dp = dump_path(as_dump(c->a));
+	struct clr_gc_info *g = &c->gc;
+	uint64_t table;
+	enum ch_status st = img_find_export(c->a, c->rt.module, "g_dacTable", &table, err);
+	if (st != CH_OK)
+		return st;
+	/* The index of g_gcDacGlobals follows dacvars.h of each release:
+	 * 19 in 10.0, 20 in 8.0 and 9.0. Try those, then scan the table. */
+	static const unsigned known[] = { 19, 20 };
+	uint64_t p = 0;
+	for (unsigned k = 0; k < 2 && !p; k++) {
+		uint64_t var, cand;
+		if (clr_rdptr(c, table + known[k] * (uint64_t)c->ps, &var) &&
+		    clr_rdptr(c, var, &cand) && gcdacvars_at(c, cand)) {
+			p = cand;
+			snprintf(g->found_by, sizeof g->found_by, "g_dacTable[%u]", known[k]);
+		}
+	}
+	for (unsigned i = 0; i < DACTABLE_SCAN && !p; i++) {
+		uint64_t var, cand;
+		if (!clr_rdptr(c, table + i * (uint64_t)c->ps, &var))
+			break;
+		if (var && clr_rdptr(c, var, &cand) && cand && gcdacvars_at(c, cand)) {
+			p = cand;
+			snprintf(g->found_by, sizeof g->found_by, "g_dacTable scan, entry %u", i);
+		}
+	}
+	if (!p)
+		return ch_set_error(err, CH_ENOTFOUND,
+				    "%s: the GC's GcDacVars were not found through g_dacTable", dp);
+	uint8_t ver[2];
+	as_read(c->a, p, ver, 2);
+	g->dacvars = p;
+	g->major = ver[0];
+	g->minor = ver[1];
+	clr_rdptr(c, p + c->ps, &g->gen_size);
+	uint64_t ngen = 0;
+	clr_rdptr(c, p + 2 * c->ps, &ngen);
+	g->ngenerations = (unsigned)ngen;
+
+	uint64_t gfo = gdv_member(c, p, GDV_GEN_FIELD_OFFSETS);
+	int32_t alloc_start;
+	if (!gfo || !read_i32(c, gfo, &g->gen_off_alloc_context) ||
+	    !read_i32(c, gfo + 4, &g->gen_off_start_segment) ||
+	    !read_i32(c, gfo + 8, &alloc_start))
+		return ch_set_error(err, CH_ECORRUPT,
+				    "%s: the GC's generation field offsets are not readable", dp);
+	if (g->gen_off_start_segment < 0 || (uint64_t)g->gen_off_start_segment >= g->gen_size)
+		return ch_set_error(err, CH_ECORRUPT,
+				    "%s: the GC's generation layout is damaged", dp);
+	g->regions = alloc_start == -1;
+	g->handle_table_map = gdv_member(c, p, GDV_HANDLE_TABLE_MAP);
+
+	uint64_t n_heaps_var = gdv_member(c, p, GDV_N_HEAPS);
+	uint64_t g_heaps_var = gdv_member(c, p, GDV_G_HEAPS);
+	if (n_heaps_var && g_heaps_var) {
+		uint32_t nh;
+		uint64_t hfo = gdv_member(c, p, GDV_HEAP_FIELD_OFFSETS);
+		g->server = true;
+		if (!as_u32(c->a, n_heaps_var, &nh) || nh == 0 || nh > MAX_HEAPS ||
+		    !clr_rdptr(c, g_heaps_var, &g->heaps) || !hfo ||
+		    !read_i32(c, hfo + 0 * 4, &g->heap_off_alloc_allocated) ||
+		    !read_i32(c, hfo + 1 * 4, &g->heap_off_ephemeral_segment) ||
+		    !read_i32(c, hfo + 18 * 4, &g->heap_off_generation_table))
+			return ch_set_error(err, CH_ECORRUPT,
+					    "%s: the server GC's heap table is damaged", dp);
+		g->nheaps = nh;
+	} else {
+		g->nheaps = 1;
+		g->generation_table = gdv_member(c, p, GDV_GENERATION_TABLE);
+		uint64_t eph = gdv_member(c, p, GDV_EPHEMERAL);
+		uint64_t aa = gdv_member(c, p, GDV_ALLOC_ALLOCATED);
+		if (!g->generation_table || !eph || !aa ||
+		    !clr_rdptr(c, eph, &g->ephemeral_segment) ||
+		    !clr_rdptr(c, aa, &g->alloc_allocated))
+			return ch_set_error(err, CH_ECORRUPT,
+					    "%s: the GC's heap variables are not readable", dp);
+	}
+	return CH_OK;
+}
+
+enum ch_status clr_open(struct as *a, struct clr **out, struct ch_err *err)
+{
+	*out = NULL;
+	struct clr *c = calloc(1, sizeof *c);
+	if (!c)
+		return ch_set_error(err, CH_ENOMEM, "out of memory");
+	c->a = a;
+	c->ps = as_ptr_size(a);
+	pthread_mutex_init(&c->lock, NULL);
+	const char *dp = dump_path(as_dump(a));
+	enum ch_status st = clr_find_runtime(a, &c->rt, err);
+	if (st == CH_OK && c->rt.flavor != CLR_FLAVOR_CORE)
+		st = ch_set_error(err, CH_EUNSUPPORTED,
+				  "%s: .NET Framework (%s) is not supported yet", dp,
+				  c->rt.module->name);
+	if (st == CH_OK) {
+		st = clr_desc_open(a, c->rt.module, &c->desc, err);
+		if (st == CH_ENOTFOUND)
+			st = ch_set_error(err, CH_EUNSUPPORTED,
+					  "%s: runtime %s has no contract descriptor (.NET 9 and later have one); "
+					  "older runtimes are not supported yet", dp,
+					  c->rt.product_version[0] ? c->rt.product_version : c->rt.file_version);
+	}
+	if (st == CH_OK)
+		st = read_offsets(c, err);
+	if (st == CH_OK)
+		st = global_var(c, "FreeObjectMethodTable", &c->free_mt, err);
+	if (st == CH_OK)
+		st = global_var(c, "StringMethodTable", &c->string_mt, err);
+	if (st == CH_OK)
+		st = global_var(c, "ObjectMethodTable", &c->object_mt, err);
+	if (st == CH_OK) {
+		uint64_t m = 0;
+		c->mt_mask = ~(uint64_t)(c->ps == 8 ? 7 : 3);
+		if (clr_desc_global(c->desc, "ObjectToMethodTableUnmask", &m) && m < 64)
+			c->mt_mask = ~m;
+		c->statics_mask = ~(uint64_t)1;
+		if (clr_desc_global(c->desc, "StaticsPointerMask", &m))
+			c->statics_mask = m;
+		st = find_gc(c, err);
+	}
+	if (st != CH_OK) {
+		clr_close(c);
+		return st;
+	}
+	*out = c;
+	return CH_OK;
+}
+
+void clr_close(struct clr *c)
+{
+	if (!c)
+		return;
+	clr_types_free(c);
+	clr_desc_close(c->desc);
+	free(c->ctx);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+struct as *clr_as(const struct clr *c) { return c->a; }
+const struct clr_runtime_info *clr_runtime(const struct clr *c) { return &c->rt; }
+const struct clr_gc_info *clr_gc(const struct clr *c) { return &c->gc; }
+unsigned clr_ptr_size(const struct clr *c) { return c->ps; }
+unsigned clr_min_obj_size(const struct clr *c) { return 3 * c->ps; }
+uint64_t clr_free_mt(const struct clr *c) { return c->free_mt; }
+uint64_t clr_string_mt(const struct clr *c) { return c->string_mt; }
+uint64_t clr_object_mt(const struct clr *c) { return c->object_mt; }
+uint64_t clr_mt_mask(const struct clr *c) { return c->mt_mask; }
+
+bool clr_mt_sizes(struct clr *c, uint64_t mt, uint32_t *flags, uint32_t *base_size)
+{
+	return as_u32(c->a, mt + c->off.mt_flags, flags) &&
+	       as_u32(c->a, mt + c->off.mt_base_size, base_size);
+}
+
+static int ctx_cmp(const void *x, const void *y)
+{
+	const struct clr_alloc_ctx *a = x, *b = y;
+	return a->ptr < b->ptr ? -1 : a->ptr > b->ptr;
+}
+
+static void add_ctx(struct clr *c, size_t *cap, uint64_t ptr, uint64_t limit)
+{
+	if (!ptr || limit < ptr)
+		return;
+	if (c->nctx == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct clr_alloc_ctx *v = realloc(c->ctx, ncap * sizeof *v);
+		if (!v)
+			return;
+		c->ctx = v;
+		*cap = ncap;
+	}
+	c->ctx[c->nctx].ptr = ptr;
+	c->ctx[c->nctx].limit = limit;
+	c->nctx++;
+}
+
+/* Generation table of heap i (workstation: the global one). */
+static uint64_t heap_gen_table(struct clr *c, unsigned i)
+{
+	if (!c->gc.server)
+		return c->gc.generation_table;
+	uint64_t heap;
+	if (!clr_rdptr(c, c->gc.heaps + (uint64_t)i * c->ps, &heap) || !heap)
+		return 0;
+	return heap + (uint64_t)c->gc.heap_off_generation_table;
+}
+
+const struct clr_alloc_ctx *clr_alloc_contexts(struct clr *c, size_t *n)
+{
+	pthread_mutex_lock(&c->lock);
+	if (!c->ctx_loaded) {
+		size_t cap = 0;
+		const struct clr_off *o = &c->off;
+		uint64_t ts, link = 0;
+		if (o->have_threads && global_var(c, "ThreadStore", &ts, NULL) == CH_OK)
+			clr_rdptr(c, ts + o->ts_first, &link);
+		for (unsigned k = 0; link && k < MAX_THREADS; k++) {
+			uint64_t th = link - o->th_link, rtl, ptr, limit;
+			if (clr_rdptr(c, th + o->th_rtl, &rtl) && rtl) {
+				uint64_t ctx = rtl + o->rtl_ctx + o->eeac_gc;
+				if (clr_rdptr(c, ctx + o->gcac_ptr, &ptr) &&
+				    clr_rdptr(c, ctx + o->gcac_limit, &limit))
+					add_ctx(c, &cap, ptr, limit);
+			}
+			if (!clr_rdptr(c, th + o->th_link, &link))
+				break;
+		}
+		for (unsigned i = 0; i < c->gc.nheaps; i++) {
+			uint64_t gt = heap_gen_table(c, i), ptr, limit;
+			uint64_t ctx = gt + (uint64_t)c->gc.gen_off_alloc_context;
+			if (gt && clr_rdptr(c, ctx, &ptr) && clr_rdptr(c, ctx + c->ps, &limit))
+				add_ctx(c, &cap, ptr, limit);
+		}
+		if (c->nctx)
+			qsort(c->ctx, c->nctx, sizeof *c->ctx, ctx_cmp);
+		c->ctx_loaded = true;
+	}
+	pthread_mutex_unlock(&c->lock);
+	*n = c->nctx;
+	return c->ctx;
+}

@@ -1,0 +1,66 @@
+/* clr_priv.h - the runtime context shared by clr.c, clr_type.c and
+ * clr_field.c. Not a public header. */
+#ifndef CLRHEAP_CLR_PRIV_H
+#define CLRHEAP_CLR_PRIV_H
+
+#include <pthread.h>
+
+#include "clr.h"
+#include "clr_desc.h"
+#include "md.h"
+
+/* Offsets read from the contract descriptor at open. */
+struct clr_off {
+	uint32_t mt_flags, mt_base_size, mt_flags2, mt_eeclass, mt_module,
+		mt_parent, mt_perinst, mt_aux;
+	uint32_t ee_mt, ee_fields, ee_ninst, ee_nstatic, ee_nthread,
+		ee_attr, ee_elem;
+	uint32_t arr_rank; /* ArrayClass.Rank */
+	uint32_t gd_ndicts, gd_nargs;
+	uint32_t ds_size, ds_gc, ds_nongc; /* DynamicStaticsInfo */
+	uint32_t td_flags, ptd_arg;
+	uint32_t mod_base, mod_peassembly, mod_typedef_map;
+	uint32_t map_next, map_data, map_count, map_mask;
+	uint32_t pea_image, pei_layout, pel_base, pel_size, pel_flags;
+	uint32_t th_rtl, th_link, ts_first, rtl_ctx, eeac_gc, gcac_ptr,
+		gcac_limit;
+	bool have_statics, have_layout, have_threads;
+};
+
+struct clr_module {
+	uint64_t addr;          /* the runtime's Module* */
+	struct md *md;          /* NULL when the metadata could not be read */
+	char *name;             /* file name */
+	char err[256];          /* why md is NULL */
+};
+
+struct clr_type_ent; /* the cache entry around a struct clr_type */
+struct clr_mod_ent;
+
+struct clr {
+	struct as *a;
+	unsigned ps;
+	struct clr_runtime_info rt;
+	struct clr_desc *desc;
+	struct clr_off off;
+	struct clr_gc_info gc;
+	uint64_t free_mt, string_mt, object_mt, mt_mask, statics_mask;
+	struct clr_alloc_ctx *ctx;
+	size_t nctx;
+	bool ctx_loaded;
+	pthread_mutex_t lock; /* guards the caches below */
+	struct clr_type_ent *types;
+	struct clr_mod_ent *mods;
+};
+
+/* Pointer-sized read through the address space. */
+bool clr_rdptr(const struct clr *c, uint64_t va, uint64_t *v);
+
+/* The module record of Module* addr (cached; metadata opened on first
+ * use). Never NULL unless out of memory. Call with c->lock held. */
+struct clr_module *clr_module_get(struct clr *c, uint64_t addr);
+
+/* Frees the type and module caches (clr_close). */
+void clr_types_free(struct clr *c);
+
+#endif
