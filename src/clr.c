@@ -142,10 +142,15 @@ static bool gcdacvars_at(struct clr *c, uint64_t p)
 		return false;
 	if (gsize < 0x40 || gsize > 0x400 || ngen < 4 || ngen > 5)
 		return false;
-	if (!clr_rdptr(c, p + 6ull * c->ps, &gtab) || gtab == 0)
+	/* Workstation GC names its generation table; server GC its heaps. */
+	uint64_t nh = 0, gh = 0, probe;
+	if (!clr_rdptr(c, p + 6ull * c->ps, &gtab))
 		return false;
-	uint64_t probe;
-	return clr_rdptr(c, gtab, &probe);
+	if (gtab)
+		return clr_rdptr(c, gtab, &probe);
+	return clr_rdptr(c, p + 22ull * c->ps, &nh) && nh &&
+	       clr_rdptr(c, p + 23ull * c->ps, &gh) && gh &&
+	       clr_rdptr(c, nh, &probe) && clr_rdptr(c, gh, &probe);
 }
 
 /* GcDacVars member j (after the four header fields) lives at (3+j)*ps. */
@@ -260,7 +265,12 @@ enum ch_status clr_open(struct as *a, struct clr **out, struct ch_err *err)
 		return ch_set_error(err, CH_ENOMEM, "out of memory");
 	c->a = a;
 	c->ps = as_ptr_size(a);
-	pthread_mutex_init(&c->lock, NULL);
+	/* Recursive: naming a type loads the types of its arguments. */
+	pthread_mutexattr_t attr;
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&c->lock, &attr);
+	pthread_mutexattr_destroy(&attr);
 	const char *dp = dump_path(as_dump(a));
 	enum ch_status st = clr_find_runtime(a, &c->rt, err);
 	if (st == CH_OK && c->rt.flavor != CLR_FLAVOR_CORE)

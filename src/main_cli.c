@@ -1,6 +1,7 @@
 /* main_cli.c - `clrheap`: the engine without FUSE.
  *
  *   clrheap info DUMP [--json] [--search DIR]
+ *   clrheap stat DUMP [--json] [--search DIR]
  *
  * Every failure prints one line on stderr and exits non-zero. */
 #include <inttypes.h>
@@ -11,6 +12,7 @@
 #include "as.h"
 #include "clr.h"
 #include "dump.h"
+#include "heap.h"
 #include "jw.h"
 
 #define MAX_SEARCH 16
@@ -23,12 +25,15 @@ struct cli {
 	int nsearch;
 	struct dump *d;
 	struct as *a;
+	struct clr *c;
+	struct heap *h;
 	struct ch_err err;
 };
 
 static void usage(FILE *f)
 {
 	fputs("usage: clrheap info DUMP [--json] [--search DIR]\n"
+	      "       clrheap stat DUMP [--json] [--search DIR]\n"
 	      "Reads the managed heap of a .NET process dump without the DAC.\n",
 	      f);
 }
@@ -168,6 +173,78 @@ static int cmd_info(struct cli *c)
 	return rst == CH_OK ? 0 : 1;
 }
 
+/* Opens the runtime and the heap on top of the dump. */
+static enum ch_status open_heap(struct cli *c)
+{
+	enum ch_status st = clr_open(c->a, &c->c, &c->err);
+	if (st == CH_OK)
+		st = heap_open(c->c, &c->h, &c->err);
+	return st;
+}
+
+static void print_warnings(struct cli *c)
+{
+	size_t n = heap_warning_count(c->h);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "clrheap: warning: %s: %s\n", c->dump_path, heap_warning(c->h, i));
+}
+
+static int cmd_stat(struct cli *c)
+{
+	const struct heap_stat_row *rows;
+	size_t n;
+	if (heap_stat(c->h, &rows, &n, &c->err) != CH_OK)
+		return fail(c);
+	uint64_t objs = 0, bytes = 0;
+	char name[64];
+	struct jw w;
+	jw_init(&w);
+	if (c->json) {
+		jw_obj_begin(&w);
+		jw_key(&w, "types");
+		jw_arr_begin(&w);
+	} else {
+		printf("mt\tcount\ttotal_size\ttype\n");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct clr_type *t = clr_type_of(c->c, rows[i].mt, NULL);
+		const char *tn = t ? t->name : name;
+		if (!t)
+			snprintf(name, sizeof name, "<invalid 0x%" PRIx64 ">", rows[i].mt);
+		objs += rows[i].count;
+		bytes += rows[i].bytes;
+		if (c->json) {
+			jw_obj_begin(&w);
+			jw_key(&w, "mt"); jw_hex(&w, rows[i].mt);
+			jw_key(&w, "count"); jw_u64(&w, rows[i].count);
+			jw_key(&w, "total_size"); jw_u64(&w, rows[i].bytes);
+			jw_key(&w, "type"); jw_str(&w, tn);
+			jw_obj_end(&w);
+			fwrite(w.buf, 1, w.len, stdout);
+			jw_reset(&w);
+			w.need_comma[1] = true; /* still inside the array */
+			w.depth = 2;
+		} else {
+			printf("%016" PRIx64 "\t%" PRIu64 "\t%" PRIu64 "\t%s\n", rows[i].mt,
+			       rows[i].count, rows[i].bytes, tn);
+		}
+	}
+	if (c->json) {
+		jw_arr_end(&w);
+		jw_key(&w, "objects"); jw_u64(&w, objs);
+		jw_key(&w, "bytes"); jw_u64(&w, bytes);
+		jw_key(&w, "types_count"); jw_u64(&w, n);
+		jw_obj_end(&w);
+		fwrite(w.buf, 1, w.len, stdout);
+		putchar('\n');
+	} else {
+		printf("Total %" PRIu64 " objects, %" PRIu64 " bytes, %zu types\n", objs, bytes, n);
+	}
+	jw_free(&w);
+	print_warnings(c);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c = { 0 };
@@ -182,16 +259,22 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	int rc;
-	if (strcmp(c.cmd, "info") != 0) {
+	bool info = strcmp(c.cmd, "info") == 0, stat = strcmp(c.cmd, "stat") == 0;
+	if (!info && !stat) {
 		fprintf(stderr, "clrheap: unknown command %s\n", c.cmd);
 		usage(stderr);
 		return 2;
 	}
-	if (open_dump(&c) != CH_OK) {
+	if (open_dump(&c) != CH_OK)
 		rc = fail(&c);
-	} else {
+	else if (info)
 		rc = cmd_info(&c);
-	}
+	else if (open_heap(&c) != CH_OK)
+		rc = fail(&c);
+	else
+		rc = cmd_stat(&c);
+	heap_close(c.h);
+	clr_close(c.c);
 	as_close(c.a);
 	dump_close(c.d);
 	return rc;

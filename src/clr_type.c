@@ -1,0 +1,480 @@
+/* clr_type.c - MethodTables as types: kind, sizes, ClrMD-style names,
+ * generic arguments, and the metadata of the modules that define them.
+ * Facts and sources: docs/RUNTIME.md §4. */
+#include "clr_priv.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+
+#include "rdr.h"
+
+#define MAX_NAME 4096      /* longer names are cut */
+#define MAX_TYPE_ARGS 64
+#define MAX_DEPTH 24       /* nesting of names through generic arguments */
+#define MAX_MD_BYTES (256u << 20)
+#define TH_TYPEDESC 2u     /* TypeHandle tag: a TypeDesc, not a MethodTable */
+
+struct clr_type_ent {
+	UT_hash_handle hh;
+	uint64_t key;
+	bool bad;
+	char err[200];
+	struct clr_type t;
+	uint64_t args[MAX_TYPE_ARGS];
+	/* fields, filled by clr_type_fields */
+	bool fields_done;
+	struct clr_field *fields;
+	size_t nfields, ninstance;
+	char *strings; /* one block for the fields' type names */
+};
+
+struct clr_mod_ent {
+	UT_hash_handle hh;
+	uint64_t key;
+	struct clr_module m;
+};
+
+/* A bounded string builder for names. */
+struct sb {
+	char *p;
+	size_t len, cap;
+};
+
+static void sb_put(struct sb *b, const char *s, size_t n)
+{
+	if (b->cap == 0 || b->len >= b->cap - 1)
+		return;
+	size_t room = b->cap - 1 - b->len;
+	if (n > room)
+		n = room;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void sb_str(struct sb *b, const char *s)
+{
+	sb_put(b, s, strlen(s));
+}
+
+static void sb_fmt(struct sb *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void sb_fmt(struct sb *b, const char *fmt, ...)
+{
+	char tmp[128];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		sb_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+/* ---- modules ---- */
+
+static const struct dump_module *dump_module_at(struct clr *c, uint64_t base)
+{
+	size_t n;
+	const struct dump_module *m = dump_modules(as_dump(c->a), &n);
+	for (size_t i = 0; i < n; i++)
+		if (m[i].base == base)
+			return &m[i];
+	return NULL;
+}
+
+/* Opens the metadata of the image at base in the given layout. */
+static enum ch_status open_md(struct clr *c, struct clr_module *mod,
+			      uint64_t base, bool mapped, uint64_t image_len,
+			      struct ch_err *err)
+{
+	uint8_t hdr[4096];
+	size_t got = as_read(c->a, base, hdr, sizeof hdr);
+	struct md_pe pe;
+	enum ch_status st = md_pe_parse_headers(hdr, got, mapped, image_len,
+						mod->name, &pe, err);
+	if (st != CH_OK)
+		return st;
+	size_t cli_off, md_off;
+	uint8_t cli[16];
+	if (!md_pe_rva_to_off(&pe, pe.cli_rva, sizeof cli, &cli_off) ||
+	    as_read(c->a, base + cli_off, cli, sizeof cli) != sizeof cli)
+		return ch_set_error(err, CH_ENOTFOUND, "%s: CLI header not readable",
+				    mod->name);
+	uint32_t md_rva = rdr_le32(cli + 8), md_size = rdr_le32(cli + 12);
+	if (md_size == 0 || md_size > MAX_MD_BYTES ||
+	    !md_pe_rva_to_off(&pe, md_rva, md_size, &md_off))
+		return ch_set_error(err, CH_ECORRUPT, "%s: metadata (rva 0x%x, %u bytes) out of the image",
+				    mod->name, md_rva, md_size);
+	uint64_t va = base + md_off;
+	const uint8_t *p = as_ptr(c->a, va, md_size);
+	if (p)
+		return md_open(p, md_size, mod->name, 0, &mod->md, err);
+	uint8_t *copy = malloc(md_size);
+	if (!copy)
+		return ch_set_error(err, CH_ENOMEM, "out of memory");
+	if (as_read(c->a, va, copy, md_size) != md_size) {
+		const char *why = as_missing_reason(c->a, va);
+		free(copy);
+		return ch_set_error(err, CH_ENOTFOUND, "metadata of %s is not in the dump%s%s",
+				    mod->name, why ? ": " : "", why ? why : "");
+	}
+	return md_open(copy, md_size, mod->name, MD_OPEN_OWN, &mod->md, err);
+}
+
+static void load_module(struct clr *c, struct clr_module *mod)
+{
+	const struct clr_off *o = &c->off;
+	uint64_t base = 0, layout = 0, x;
+	uint32_t flags = 0, lsize = 0;
+	bool know_layout = false;
+	struct ch_err err = { 0 };
+	clr_rdptr(c, mod->addr + o->mod_base, &base);
+	const struct dump_module *dm = base ? dump_module_at(c, base) : NULL;
+	if (dm) {
+		mod->name = strdup(dm->name);
+	} else {
+		char tmp[64];
+		snprintf(tmp, sizeof tmp, "module@0x%" PRIx64, mod->addr);
+		mod->name = strdup(tmp);
+	}
+	if (!base) {
+		snprintf(mod->err, sizeof mod->err, "%s: no image base", mod->name);
+		return;
+	}
+	if (o->have_layout && clr_rdptr(c, mod->addr + o->mod_peassembly, &x) && x &&
+	    clr_rdptr(c, x + o->pea_image, &x) && x &&
+	    clr_rdptr(c, x + o->pei_layout, &layout) && layout &&
+	    as_u32(c->a, layout + o->pel_flags, &flags) &&
+	    as_u32(c->a, layout + o->pel_size, &lsize))
+		know_layout = true;
+	uint64_t len = lsize ? lsize : dm ? dm->size : 0;
+	if (dm && dm->size > len)
+		len = dm->size;
+	if (len == 0)
+		len = 64u << 20;
+	enum ch_status st;
+	if (know_layout) {
+		st = open_md(c, mod, base, flags & 1, len, &err);
+	} else { /* no layout facts: try the loader's layout, then the file's */
+		st = open_md(c, mod, base, true, len, &err);
+		if (st != CH_OK)
+			st = open_md(c, mod, base, false, len, &err);
+	}
+	if (st != CH_OK)
+		snprintf(mod->err, sizeof mod->err, "%s", err.msg);
+}
+
+struct clr_module *clr_module_get(struct clr *c, uint64_t addr)
+{
+	struct clr_mod_ent *e;
+	HASH_FIND(hh, c->mods, &addr, sizeof addr, e);
+	if (e)
+		return &e->m;
+	e = calloc(1, sizeof *e);
+	if (!e)
+		return NULL;
+	e->key = addr;
+	e->m.addr = addr;
+	load_module(c, &e->m);
+	if (!e->m.name) {
+		free(e);
+		return NULL;
+	}
+	HASH_ADD(hh, c->mods, key, sizeof e->key, e);
+	return &e->m;
+}
+
+void clr_types_free(struct clr *c)
+{
+	struct clr_type_ent *t, *tt;
+	HASH_ITER(hh, c->types, t, tt) {
+		HASH_DEL(c->types, t);
+		free((char *)t->t.name);
+		free(t->fields);
+		free(t->strings);
+		free(t);
+	}
+	struct clr_mod_ent *m, *mt;
+	HASH_ITER(hh, c->mods, m, mt) {
+		HASH_DEL(c->mods, m);
+		md_close(m->m.md);
+		free(m->m.name);
+		free(m);
+	}
+}
+
+/* ---- names ---- */
+
+static void th_name(struct clr *c, uint64_t th, struct sb *b, int depth);
+
+/* Writes TypeDef rid of md with its generic arguments spread over the
+ * nesting levels by each level's own `N arity: Outer<A>+Inner<B>. */
+static void typedef_name(struct clr *c, const struct md *md, uint32_t rid,
+			 const uint64_t *args, unsigned nargs, int depth,
+			 struct sb *b)
+{
+	uint32_t chain[64];
+	unsigned n = 0;
+	for (uint32_t r = rid; r && n < 64; r = md_enclosing(md, r))
+		chain[n++] = r;
+	unsigned used = 0;
+	for (unsigned k = n; k-- > 0;) {
+		struct md_typedef td;
+		if (md_typedef(md, chain[k], &td) != CH_OK) {
+			sb_fmt(b, "?%08x", 0x02000000u | chain[k]);
+			return;
+		}
+		if (k != n - 1)
+			sb_str(b, "+");
+		else if (td.ns[0]) {
+			sb_str(b, td.ns);
+			sb_str(b, ".");
+		}
+		uint32_t arity = 0;
+		size_t len = md_name_arity(td.name, &arity);
+		sb_put(b, td.name, len);
+		if (arity == 0)
+			continue;
+		sb_str(b, "<");
+		for (uint32_t i = 0; i < arity; i++) {
+			if (i)
+				sb_str(b, ", ");
+			if (used < nargs)
+				th_name(c, args[used++], b, depth + 1);
+			else
+				sb_fmt(b, "T%u", i + 1);
+		}
+		sb_str(b, ">");
+	}
+}
+
+static const struct clr_type *type_of(struct clr *c, uint64_t mt, int depth,
+				      struct ch_err *err);
+
+static void th_name(struct clr *c, uint64_t th, struct sb *b, int depth)
+{
+	if (depth > MAX_DEPTH) {
+		sb_str(b, "...");
+		return;
+	}
+	if (th & TH_TYPEDESC) {
+		uint64_t td = th & ~(uint64_t)3, arg;
+		uint32_t tf = 0;
+		as_u32(c->a, td + c->off.td_flags, &tf);
+		switch (tf & 0xff) {
+		case MD_ELEM_PTR:
+		case MD_ELEM_BYREF:
+			if (clr_rdptr(c, td + c->off.ptd_arg, &arg))
+				th_name(c, arg, b, depth + 1);
+			sb_str(b, (tf & 0xff) == MD_ELEM_PTR ? "*" : "&");
+			return;
+		case MD_ELEM_VAR:
+		case MD_ELEM_MVAR:
+			sb_str(b, "T");
+			return;
+		case MD_ELEM_FNPTR:
+			sb_str(b, "(fnptr)");
+			return;
+		}
+		sb_fmt(b, "<TypeDesc 0x%" PRIx64 ">", td);
+		return;
+	}
+	const struct clr_type *t = type_of(c, th, depth + 1, NULL);
+	if (t)
+		sb_str(b, t->name);
+	else
+		sb_fmt(b, "<unknown 0x%" PRIx64 ">", th);
+}
+
+/* ---- MethodTables ---- */
+
+/* Reads and checks the MethodTable at mt into e; builds the name. */
+static bool load_type(struct clr *c, struct clr_type_ent *e, int depth)
+{
+	const struct clr_off *o = &c->off;
+	struct clr_type *t = &e->t;
+	uint64_t mt = t->mt, v;
+	if (!as_u32(c->a, mt + o->mt_flags, &t->flags) ||
+	    !as_u32(c->a, mt + o->mt_base_size, &t->base_size) ||
+	    !as_u32(c->a, mt + o->mt_flags2, &t->flags2) ||
+	    !clr_rdptr(c, mt + o->mt_eeclass, &v) ||
+	    !clr_rdptr(c, mt + o->mt_module, &t->module) ||
+	    !clr_rdptr(c, mt + o->mt_parent, &t->parent_mt)) {
+		snprintf(e->err, sizeof e->err, "MethodTable 0x%" PRIx64 " is not in the dump", mt);
+		return false;
+	}
+	t->canon_mt = mt;
+	if (mt == c->free_mt) { /* the GC's filler: no EEClass, no metadata */
+		t->kind = CLR_KIND_FREE;
+		t->component_size = t->flags & 0xffff;
+		t->name = strdup("Free");
+		return t->name != NULL;
+	}
+	if (v & 1) { /* a generic instantiation sharing the canonical MT's EEClass */
+		t->canon_mt = v & ~(uint64_t)1;
+		if (!clr_rdptr(c, t->canon_mt + o->mt_eeclass, &v)) {
+			snprintf(e->err, sizeof e->err, "MethodTable 0x%" PRIx64 ": canonical MT unreadable", mt);
+			return false;
+		}
+	}
+	t->eeclass = v;
+	uint64_t back;
+	if (!v || (v & 1) || !clr_rdptr(c, v + o->ee_mt, &back) || back != t->canon_mt) {
+		snprintf(e->err, sizeof e->err,
+			 "0x%" PRIx64 " is not a MethodTable (its EEClass does not point back)", mt);
+		return false;
+	}
+	if (t->base_size < c->ps || t->base_size > (64u << 20)) {
+		snprintf(e->err, sizeof e->err, "MethodTable 0x%" PRIx64 ": base size %u out of range",
+			 mt, t->base_size);
+		return false;
+	}
+	if (t->flags & CLR_MTF_HAS_COMPONENT_SIZE)
+		t->component_size = t->flags & 0xffff;
+	uint8_t elem = 0;
+	as_read(c->a, t->eeclass + o->ee_elem, &elem, 1);
+	uint32_t cat = t->flags & CLR_MTF_CATEGORY_MASK;
+	bool is_array = (t->flags & CLR_MTF_HAS_COMPONENT_SIZE) &&
+			(cat & CLR_MTF_CATEGORY_ARRAY_MASK) == CLR_MTF_CATEGORY_ARRAY;
+	if (mt == c->free_mt)
+		t->kind = CLR_KIND_FREE;
+	else if (mt == c->string_mt)
+		t->kind = CLR_KIND_STRING;
+	else if (is_array)
+		t->kind = CLR_KIND_ARRAY;
+	else if (cat == CLR_MTF_CATEGORY_INTERFACE)
+		t->kind = CLR_KIND_INTERFACE;
+	else if (cat == CLR_MTF_CATEGORY_NULLABLE)
+		t->kind = CLR_KIND_NULLABLE;
+	else if (cat == CLR_MTF_CATEGORY_TRUEPRIMITIVE)
+		t->kind = CLR_KIND_PRIMITIVE;
+	else if (cat == CLR_MTF_CATEGORY_PRIMITIVE)
+		t->kind = CLR_KIND_ENUM;
+	else if ((cat & CLR_MTF_CATEGORY_VALUETYPE_MASK) == CLR_MTF_CATEGORY_VALUETYPE)
+		t->kind = CLR_KIND_STRUCT;
+	else
+		t->kind = CLR_KIND_CLASS;
+
+	char buf[MAX_NAME];
+	struct sb b = { buf, 0, sizeof buf };
+	buf[0] = '\0';
+	if (t->kind == CLR_KIND_ARRAY) {
+		uint8_t rank = 1;
+		t->sz_array = cat & CLR_MTF_CATEGORY_IF_ARRAY_THEN_SZ;
+		if (!t->sz_array)
+			as_read(c->a, t->eeclass + o->arr_rank, &rank, 1);
+		t->rank = rank ? rank : 1;
+		clr_rdptr(c, mt + o->mt_perinst, &t->elem_th);
+		th_name(c, t->elem_th, &b, depth);
+		if (t->sz_array) {
+			sb_str(&b, "[]");
+		} else if (t->rank == 1) {
+			sb_str(&b, "[*]");
+		} else {
+			sb_str(&b, "[");
+			for (unsigned i = 1; i < t->rank; i++)
+				sb_str(&b, ",");
+			sb_str(&b, "]");
+		}
+		t->elem_type = MD_ELEM_CLASS;
+		if (!(t->elem_th & TH_TYPEDESC)) {
+			const struct clr_type *et = type_of(c, t->elem_th, depth + 1, NULL);
+			if (et && et->kind != CLR_KIND_CLASS && et->kind != CLR_KIND_STRING &&
+			    et->kind != CLR_KIND_ARRAY && et->kind != CLR_KIND_INTERFACE)
+				t->elem_type = et->elem_type;
+		} else {
+			t->elem_type = MD_ELEM_PTR;
+		}
+	} else {
+		t->elem_type = elem;
+		t->token = 0x02000000u | (t->flags2 >> 8);
+		if (!(t->flags & CLR_MTF_HAS_COMPONENT_SIZE) &&
+		    (t->flags & CLR_MTF_GENERICS_MASK)) {
+			uint64_t pii, dict;
+			uint16_t nd = 0, na = 0;
+			if (clr_rdptr(c, mt + o->mt_perinst, &pii) && pii &&
+			    as_read(c->a, pii - 8 + o->gd_ndicts, &nd, 2) == 2 &&
+			    as_read(c->a, pii - 8 + o->gd_nargs, &na, 2) == 2 &&
+			    nd > 0 && na <= MAX_TYPE_ARGS &&
+			    clr_rdptr(c, pii + (uint64_t)c->ps * (nd - 1u), &dict) && dict) {
+				unsigned k = 0;
+				for (; k < na; k++)
+					if (!clr_rdptr(c, dict + (uint64_t)c->ps * k, &e->args[k]))
+						break;
+				t->ntype_args = k;
+			}
+		}
+		t->type_args = e->args;
+		struct clr_module *mod = clr_module_get(c, t->module);
+		t->module_name = mod ? mod->name : NULL;
+		if (mod && mod->md)
+			typedef_name(c, mod->md, t->token & 0xffffff, e->args,
+				     t->ntype_args, depth, &b);
+		else
+			sb_fmt(&b, "<unknown type 0x%" PRIx64 ">", mt);
+	}
+	if (t->kind == CLR_KIND_ARRAY) {
+		const struct clr_type *et = (t->elem_th & TH_TYPEDESC) ? NULL :
+			type_of(c, t->elem_th, depth + 1, NULL);
+		t->module_name = et ? et->module_name : NULL;
+	}
+	t->name = strdup(buf);
+	return t->name != NULL;
+}
+
+static const struct clr_type *type_of(struct clr *c, uint64_t mt, int depth,
+				      struct ch_err *err)
+{
+	struct clr_type_ent *e;
+	const char *dp = dump_path(as_dump(c->a));
+	if (mt == 0 || (mt & (c->ps - 1))) {
+		ch_set_error(err, CH_ECORRUPT, "%s: 0x%" PRIx64 " is not a MethodTable", dp, mt);
+		return NULL;
+	}
+	pthread_mutex_lock(&c->lock);
+	HASH_FIND(hh, c->types, &mt, sizeof mt, e);
+	if (!e && depth <= MAX_DEPTH) {
+		e = calloc(1, sizeof *e);
+		if (e) {
+			e->key = mt;
+			e->t.mt = mt;
+			/* Insert first: a type whose name refers to itself
+			 * through its arguments sees a "bad" placeholder. */
+			e->bad = true;
+			snprintf(e->err, sizeof e->err, "MethodTable 0x%" PRIx64 " refers to itself", mt);
+			HASH_ADD(hh, c->types, key, sizeof e->key, e);
+			e->bad = !load_type(c, e, depth);
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (!e || e->bad) {
+		ch_set_error(err, CH_ECORRUPT, "%s: %s", dp, e ? e->err : "out of memory");
+		return NULL;
+	}
+	return &e->t;
+}
+
+const struct clr_type *clr_type_of(struct clr *c, uint64_t mt, struct ch_err *err)
+{
+	return type_of(c, mt, 0, err);
+}
+
+bool clr_th_name(struct clr *c, uint64_t th, char *buf, size_t size)
+{
+	struct sb b = { buf, 0, size };
+	if (size)
+		buf[0] = '\0';
+	th_name(c, th, &b, 0);
+	return b.len > 0;
+}
+
+/* The cache entry of a type handed out by type_of (for clr_field.c). */
+struct clr_type_ent *clr_type_ent_of(const struct clr_type *t);
+struct clr_type_ent *clr_type_ent_of(const struct clr_type *t)
+{
+	return (struct clr_type_ent *)((char *)t - offsetof(struct clr_type_ent, t));
+}

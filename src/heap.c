@@ -1,0 +1,513 @@
+/* heap.c - enumerate GC segments/regions and walk their objects.
+ * Layouts and rules: docs/RUNTIME.md §3. */
+#include "heap.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "as.h"
+#include "rdr.h"
+
+#define MAX_SEGMENTS (1u << 20)
+#define MAX_WARNINGS 1000
+#define SEG_FIELDS 9 /* allocated committed reserved used mem flags next bgalloc heap */
+#define MAX_SEG_BYTES (1ull << 40)
+
+/* The hot path's view of a MethodTable. */
+struct mtinfo {
+	uint64_t mt;
+	uint32_t base, comp;
+	uint8_t state; /* 0 empty, 1 valid, 2 invalid */
+};
+
+struct heap {
+	struct clr *c;
+	struct as *a;
+	unsigned ps, min_obj;
+	uint64_t mask, free_mt;
+	struct heap_seg *segs;
+	size_t nsegs;
+	pthread_mutex_t lock; /* warnings, MT table, stat cache */
+	char **warn;
+	size_t nwarn;
+	struct mtinfo *mts;   /* open addressing, power-of-two size */
+	size_t mtcap, mtcount;
+	struct heap_stat_row *stat;
+	size_t nstat;
+	bool stat_done;
+};
+
+static void warn(struct heap *h, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void warn(struct heap *h, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&h->lock);
+	bool dup = false;
+	for (size_t i = 0; i < h->nwarn && !dup; i++)
+		dup = strcmp(h->warn[i], buf) == 0;
+	if (!dup && h->nwarn < MAX_WARNINGS) {
+		char **v = realloc(h->warn, (h->nwarn + 1) * sizeof *v);
+		if (v) {
+			h->warn = v;
+			if ((v[h->nwarn] = strdup(buf)))
+				h->nwarn++;
+		}
+	}
+	pthread_mutex_unlock(&h->lock);
+}
+
+static bool rdptr(struct heap *h, uint64_t va, uint64_t *v)
+{
+	if (h->ps == 8)
+		return as_u64(h->a, va, v);
+	uint32_t x;
+	if (!as_u32(h->a, va, &x))
+		return false;
+	*v = x;
+	return true;
+}
+
+static bool add_seg(struct heap *h, size_t *cap, const struct heap_seg *s)
+{
+	if (h->nsegs == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct heap_seg *v = realloc(h->segs, ncap * sizeof *v);
+		if (!v)
+			return false;
+		h->segs = v;
+		*cap = ncap;
+	}
+	h->segs[h->nsegs++] = *s;
+	return true;
+}
+
+/* Follows one generation's segment list from first. */
+static enum ch_status add_chain(struct heap *h, size_t *cap, uint64_t first,
+				enum heap_gen gen, unsigned heapno,
+				uint64_t ephemeral, uint64_t alloc_allocated)
+{
+	const struct clr_gc_info *g = clr_gc(h->c);
+	for (uint64_t seg = first; seg;) {
+		if (h->nsegs >= MAX_SEGMENTS) {
+			warn(h, "more than %u GC segments: the rest are ignored", MAX_SEGMENTS);
+			return CH_OK;
+		}
+		for (size_t i = 0; i < h->nsegs; i++) {
+			if (h->segs[i].addr == seg) {
+				warn(h, "GC segment list loops at 0x%" PRIx64 ": cut there", seg);
+				return CH_OK;
+			}
+		}
+		uint64_t f[SEG_FIELDS];
+		for (unsigned k = 0; k < SEG_FIELDS; k++) {
+			if (!rdptr(h, seg + (uint64_t)k * h->ps, &f[k])) {
+				warn(h, "GC segment 0x%" PRIx64 " is not in the dump", seg);
+				return CH_OK;
+			}
+		}
+		struct heap_seg s = { .addr = seg, .start = f[4], .committed = f[1],
+				      .reserved = f[2], .flags = (uint32_t)f[5],
+				      .heap = heapno };
+		s.end = seg == ephemeral ? alloc_allocated : f[0];
+		s.gen = (s.flags & HEAP_SEG_READONLY) ? HEAP_FROZEN : gen;
+		if (!g->regions && gen == HEAP_GEN2 && seg == ephemeral)
+			s.gen = HEAP_EPHEMERAL;
+		if (s.start > s.end || s.end - s.start > MAX_SEG_BYTES) {
+			warn(h, "GC segment 0x%" PRIx64 " has bounds [0x%" PRIx64 ", 0x%" PRIx64 "): skipped",
+			     seg, s.start, s.end);
+		} else if (!add_seg(h, cap, &s)) {
+			return CH_ENOMEM;
+		}
+		seg = f[6];
+	}
+	return CH_OK;
+}
+
+enum ch_status heap_open(struct clr *c, struct heap **out, struct ch_err *err)
+{
+	*out = NULL;
+	struct heap *h = calloc(1, sizeof *h);
+	if (!h)
+		return ch_set_error(err, CH_ENOMEM, "out of memory");
+	h->c = c;
+	h->a = clr_as(c);
+	h->ps = clr_ptr_size(c);
+	h->min_obj = clr_min_obj_size(c);
+	h->mask = clr_mt_mask(c);
+	h->free_mt = clr_free_mt(c);
+	pthread_mutex_init(&h->lock, NULL);
+	const struct clr_gc_info *g = clr_gc(c);
+	size_t cap = 0;
+	enum ch_status st = CH_OK;
+	for (unsigned i = 0; i < g->nheaps && st == CH_OK; i++) {
+		uint64_t gt = g->generation_table, eph = g->ephemeral_segment;
+		uint64_t aa = g->alloc_allocated;
+		if (g->server) {
+			uint64_t hp;
+			if (!rdptr(h, g->heaps + (uint64_t)i * h->ps, &hp) || !hp ||
+			    !rdptr(h, hp + (uint64_t)g->heap_off_alloc_allocated, &aa) ||
+			    !rdptr(h, hp + (uint64_t)g->heap_off_ephemeral_segment, &eph)) {
+				warn(h, "server GC heap %u is not in the dump", i);
+				continue;
+			}
+			gt = hp + (uint64_t)g->heap_off_generation_table;
+		}
+		/* Segments mode keeps gen0/gen1 on the ephemeral segment, which
+		 * is already in gen2's list. */
+		unsigned first = g->regions ? 0 : 2;
+		for (unsigned gen = first; gen < g->ngenerations && st == CH_OK; gen++) {
+			uint64_t start;
+			uint64_t at = gt + gen * g->gen_size + (uint64_t)g->gen_off_start_segment;
+			if (!rdptr(h, at, &start)) {
+				warn(h, "generation %u of heap %u is not in the dump", gen, i);
+				continue;
+			}
+			st = add_chain(h, &cap, start, (enum heap_gen)gen, i, eph, aa);
+		}
+	}
+	if (st != CH_OK) {
+		heap_close(h);
+		return ch_set_error(err, st, "out of memory listing GC segments");
+	}
+	*out = h;
+	return CH_OK;
+}
+
+void heap_close(struct heap *h)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->nwarn; i++)
+		free(h->warn[i]);
+	free(h->warn);
+	free(h->segs);
+	free(h->mts);
+	free(h->stat);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+}
+
+const struct heap_seg *heap_segments(const struct heap *h, size_t *n)
+{
+	*n = h->nsegs;
+	return h->segs;
+}
+
+struct clr *heap_clr(const struct heap *h) { return h->c; }
+
+size_t heap_warning_count(struct heap *h)
+{
+	pthread_mutex_lock(&h->lock);
+	size_t n = h->nwarn;
+	pthread_mutex_unlock(&h->lock);
+	return n;
+}
+
+const char *heap_warning(struct heap *h, size_t i)
+{
+	pthread_mutex_lock(&h->lock);
+	const char *s = i < h->nwarn ? h->warn[i] : NULL;
+	pthread_mutex_unlock(&h->lock);
+	return s;
+}
+
+static size_t mt_slot(uint64_t mt, size_t cap)
+{
+	uint64_t x = mt * 0x9e3779b97f4a7c15ull;
+	return (size_t)(x >> 32) & (cap - 1);
+}
+
+/* Looks mt up, validating and adding it on first sight. The table is
+ * shared by walkers: a copy of the entry is returned under the lock only
+ * on a miss; hits read a stable slot (entries never move but on growth,
+ * which happens under the lock, so walkers keep a private cache too). */
+static struct mtinfo mt_lookup(struct heap *h, uint64_t mt)
+{
+	struct mtinfo r = { mt, 0, 0, 2 };
+	pthread_mutex_lock(&h->lock);
+	if (h->mtcap == 0 || (h->mtcount + 1) * 2 > h->mtcap) {
+		size_t ncap = h->mtcap ? h->mtcap * 2 : 1024;
+		struct mtinfo *v = calloc(ncap, sizeof *v);
+		if (v) {
+			for (size_t i = 0; i < h->mtcap; i++) {
+				if (!h->mts[i].state)
+					continue;
+				size_t k = mt_slot(h->mts[i].mt, ncap);
+				while (v[k].state)
+					k = (k + 1) & (ncap - 1);
+				v[k] = h->mts[i];
+			}
+			free(h->mts);
+			h->mts = v;
+			h->mtcap = ncap;
+		}
+	}
+	if (!h->mts) {
+		pthread_mutex_unlock(&h->lock);
+		return r;
+	}
+	size_t k = mt_slot(mt, h->mtcap);
+	while (h->mts[k].state && h->mts[k].mt != mt)
+		k = (k + 1) & (h->mtcap - 1);
+	if (!h->mts[k].state) {
+		struct mtinfo e = { mt, 0, 0, 2 };
+		const struct clr_type *t = clr_type_of(h->c, mt, NULL);
+		if (t) {
+			e.base = t->base_size;
+			e.comp = t->component_size;
+			e.state = 1;
+		}
+		h->mts[k] = e;
+		h->mtcount++;
+	}
+	r = h->mts[k];
+	pthread_mutex_unlock(&h->lock);
+	return r;
+}
+
+/* A walker's private direct-mapped cache in front of mt_lookup. */
+#define WCACHE 256
+struct walker {
+	struct heap *h;
+	struct mtinfo cache[WCACHE];
+	const uint8_t *win;   /* contiguous bytes of the dump ... */
+	uint64_t win_va;      /* ... starting here */
+	size_t win_len;
+};
+
+static inline const struct mtinfo *wk_mt(struct walker *w, uint64_t mt)
+{
+	struct mtinfo *e = &w->cache[(mt >> 3) & (WCACHE - 1)];
+	if (e->state && e->mt == mt)
+		return e;
+	*e = mt_lookup(w->h, mt);
+	return e;
+}
+
+/* Returns a pointer to n bytes at va from the current window, moving the
+ * window when needed; NULL when absent. */
+static inline const uint8_t *wk_bytes(struct walker *w, uint64_t va, size_t n)
+{
+	if (va >= w->win_va && va - w->win_va < w->win_len &&
+	    w->win_len - (va - w->win_va) >= n)
+		return w->win + (va - w->win_va);
+	const uint8_t *p;
+	size_t len = as_span(w->h->a, va, &p);
+	if (len < n)
+		return NULL;
+	w->win = p;
+	w->win_va = va;
+	w->win_len = len;
+	return p;
+}
+
+/* Index of the first allocation context with ptr >= va. */
+static size_t ctx_from(const struct clr_alloc_ctx *ctx, size_t n, uint64_t va)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ctx[mid].ptr < va)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static enum ch_status walk_seg(struct walker *w, const struct heap_seg *s,
+			       const struct clr_alloc_ctx *ctx, size_t nctx,
+			       heap_obj_fn fn, void *arg, bool *stop)
+{
+	struct heap *h = w->h;
+	const unsigned ps = h->ps;
+	/* 32-bit: 4-byte alignment on the small object heap, 8 elsewhere. */
+	const uint64_t align = (ps == 8 || s->gen == HEAP_LOH || s->gen == HEAP_POH) ? 7 : 3;
+	size_t ci = ctx_from(ctx, nctx, s->start);
+	uint64_t obj = s->start;
+	while (obj < s->end) {
+		while (ci < nctx && ctx[ci].ptr < obj)
+			ci++;
+		if (ci < nctx && ctx[ci].ptr == obj) {
+			/* The rest of an allocation buffer: not objects yet. */
+			uint64_t next = ctx[ci].limit + h->min_obj;
+			ci++;
+			if (next <= obj)
+				break;
+			obj = next;
+			continue;
+		}
+		const uint8_t *p = wk_bytes(w, obj, 2 * ps);
+		if (!p) {
+			warn(h, "object at 0x%" PRIx64 " is not in the dump: rest of segment 0x%" PRIx64 " skipped",
+			     obj, s->addr);
+			break;
+		}
+		uint64_t mt = (ps == 8 ? rdr_le64(p) : rdr_le32(p)) & h->mask;
+		if (mt == 0) {
+			/* Zeroed memory (an allocation buffer no context names):
+			 * skip to the next non-zero word. */
+			uint64_t z = obj;
+			while (z < s->end && (p = wk_bytes(w, z, ps)) &&
+			       (ps == 8 ? rdr_le64(p) : rdr_le32(p)) == 0)
+				z += ps;
+			warn(h, "zeroed memory at 0x%" PRIx64 " (%" PRIu64 " bytes) skipped", obj, z - obj);
+			obj = z;
+			continue;
+		}
+		const struct mtinfo *mi = wk_mt(w, mt);
+		if (mi->state != 1) {
+			warn(h, "object at 0x%" PRIx64 " has an invalid MethodTable 0x%" PRIx64
+			     ": rest of segment 0x%" PRIx64 " skipped", obj, mt, s->addr);
+			break;
+		}
+		uint64_t size = mi->base;
+		if (mi->comp) {
+			uint32_t count = rdr_le32(p + ps);
+			size += (uint64_t)count * mi->comp;
+		}
+		uint64_t step = (size + align) & ~align;
+		if (step < h->min_obj)
+			step = h->min_obj;
+		if (step > s->end - obj) {
+			warn(h, "object at 0x%" PRIx64 " (size %" PRIu64 ") runs past the end of segment 0x%" PRIx64
+			     ": rest skipped", obj, size, s->addr);
+			break;
+		}
+		if (mt != h->free_mt &&
+		    !fn(arg, obj, mt, size < h->min_obj ? h->min_obj : size)) {
+			*stop = true;
+			return CH_OK;
+		}
+		obj += step;
+	}
+	return CH_OK;
+}
+
+enum ch_status heap_walk_segment(struct heap *h, size_t i, heap_obj_fn fn, void *arg)
+{
+	if (i >= h->nsegs)
+		return CH_EARG;
+	size_t nctx;
+	const struct clr_alloc_ctx *ctx = clr_alloc_contexts(h->c, &nctx);
+	struct walker *w = calloc(1, sizeof *w);
+	if (!w)
+		return CH_ENOMEM;
+	w->h = h;
+	bool stop = false;
+	enum ch_status st = walk_seg(w, &h->segs[i], ctx, nctx, fn, arg, &stop);
+	free(w);
+	return st;
+}
+
+enum ch_status heap_walk(struct heap *h, heap_obj_fn fn, void *arg)
+{
+	size_t nctx;
+	const struct clr_alloc_ctx *ctx = clr_alloc_contexts(h->c, &nctx);
+	struct walker *w = calloc(1, sizeof *w);
+	if (!w)
+		return CH_ENOMEM;
+	w->h = h;
+	bool stop = false;
+	enum ch_status st = CH_OK;
+	for (size_t i = 0; i < h->nsegs && !stop && st == CH_OK; i++)
+		st = walk_seg(w, &h->segs[i], ctx, nctx, fn, arg, &stop);
+	free(w);
+	return st;
+}
+
+/* ---- stat ---- */
+
+struct stat_acc {
+	struct heap_stat_row *v; /* open addressing by mt */
+	size_t cap, n;
+	bool oom;
+};
+
+static bool stat_add(void *arg, uint64_t obj, uint64_t mt, uint64_t size)
+{
+	(void)obj;
+	struct stat_acc *s = arg;
+	if (s->n * 2 >= s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 1024;
+		struct heap_stat_row *v = calloc(ncap, sizeof *v);
+		if (!v) {
+			s->oom = true;
+			return false;
+		}
+		for (size_t i = 0; i < s->cap; i++) {
+			if (!s->v[i].mt)
+				continue;
+			size_t k = mt_slot(s->v[i].mt, ncap);
+			while (v[k].mt)
+				k = (k + 1) & (ncap - 1);
+			v[k] = s->v[i];
+		}
+		free(s->v);
+		s->v = v;
+		s->cap = ncap;
+	}
+	size_t k = mt_slot(mt, s->cap);
+	while (s->v[k].mt && s->v[k].mt != mt)
+		k = (k + 1) & (s->cap - 1);
+	if (!s->v[k].mt) {
+		s->v[k].mt = mt;
+		s->n++;
+	}
+	s->v[k].count++;
+	s->v[k].bytes += size;
+	return true;
+}
+
+static int row_cmp(const void *x, const void *y)
+{
+	const struct heap_stat_row *a = x, *b = y;
+	if (a->bytes != b->bytes)
+		return a->bytes < b->bytes ? -1 : 1;
+	if (a->count != b->count)
+		return a->count < b->count ? -1 : 1;
+	return a->mt < b->mt ? -1 : a->mt > b->mt;
+}
+
+enum ch_status heap_stat(struct heap *h, const struct heap_stat_row **rows,
+			 size_t *n, struct ch_err *err)
+{
+	pthread_mutex_lock(&h->lock);
+	bool done = h->stat_done;
+	pthread_mutex_unlock(&h->lock);
+	if (!done) {
+		struct stat_acc s = { 0 };
+		heap_walk(h, stat_add, &s);
+		if (s.oom) {
+			free(s.v);
+			return ch_set_error(err, CH_ENOMEM, "out of memory counting objects");
+		}
+		size_t k = 0;
+		for (size_t i = 0; i < s.cap; i++)
+			if (s.v[i].mt)
+				s.v[k++] = s.v[i];
+		if (k)
+			qsort(s.v, k, sizeof *s.v, row_cmp);
+		pthread_mutex_lock(&h->lock);
+		if (!h->stat_done) {
+			h->stat = s.v;
+			h->nstat = k;
+			h->stat_done = true;
+			s.v = NULL;
+		}
+		pthread_mutex_unlock(&h->lock);
+		free(s.v);
+	}
+	*rows = h->stat;
+	*n = h->nstat;
+	return CH_OK;
+}
