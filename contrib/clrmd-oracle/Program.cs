@@ -2,7 +2,7 @@
 // the runtime's own DAC. Tests and the bench compare clrheap's answers with it.
 //
 //   clrmd-oracle stat DUMP [--dac PATH] [--with-free]
-//   clrmd-oracle objects DUMP TYPENAME [--dac PATH] [--depth N] [--limit N]
+//   clrmd-oracle objects DUMP TYPENAME... [--dac PATH] [--depth N] [--limit N]
 //   clrmd-oracle segments DUMP [--dac PATH]
 //   clrmd-oracle info DUMP [--dac PATH]
 //
@@ -27,7 +27,7 @@ static class Program
 	{
 		Console.Error.WriteLine(
 			"usage: clrmd-oracle stat DUMP [--dac PATH] [--with-free]\n" +
-			"       clrmd-oracle objects DUMP TYPENAME [--dac PATH] [--depth N] [--limit N]\n" +
+			"       clrmd-oracle objects DUMP TYPENAME... [--dac PATH] [--depth N] [--limit N]\n" +
 			"       clrmd-oracle segments DUMP [--dac PATH]\n" +
 			"       clrmd-oracle info DUMP [--dac PATH]");
 		return 2;
@@ -80,7 +80,7 @@ static class Program
 				case "objects":
 					if (pos.Count < 3)
 						return Usage();
-					return Objects(rt, pos[2], depth, limit, stdout);
+					return Objects(rt, new HashSet<string>(pos.Skip(2), StringComparer.Ordinal), depth, limit, stdout);
 				case "segments": return Segments(rt, stdout);
 				case "info": return Info(dt, clr, rt, dac, stdout);
 				default: return Usage();
@@ -162,13 +162,13 @@ static class Program
 		return 0;
 	}
 
-	static int Objects(ClrRuntime rt, string typeName, int depth, long limit, TextWriter w)
+	static int Objects(ClrRuntime rt, HashSet<string> typeNames, int depth, long limit, TextWriter w)
 	{
 		var json = new JsonRender(rt, depth);
 		long n = 0;
 		foreach (ClrObject o in rt.Heap.EnumerateObjects())
 		{
-			if (o.IsFree || o.Type?.Name != typeName)
+			if (o.IsFree || o.Type?.Name == null || !typeNames.Contains(o.Type.Name))
 				continue;
 			if (n++ >= limit)
 				break;
@@ -177,7 +177,7 @@ static class Program
 		}
 		if (n == 0)
 		{
-			Console.Error.WriteLine($"clrmd-oracle: no instances of {typeName}");
+			Console.Error.WriteLine($"clrmd-oracle: no instances of {string.Join(", ", typeNames)}");
 			return 1;
 		}
 		return 0;
