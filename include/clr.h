@@ -189,10 +189,17 @@ bool clr_th_name(struct clr *c, uint64_t th, char *buf, size_t size);
 void clr_type_statics(struct clr *c, const struct clr_type *t,
 		      uint64_t *gc_base, uint64_t *nongc_base);
 
-/* Every type the runtime has loaded from the modules' TypeDef maps:
- * calls fn for each MethodTable until it returns false. */
+/* Calls fn for the MethodTable of every type of the module at module_addr
+ * (a runtime Module*) that the runtime has loaded, from the module's
+ * TypeDef-to-MethodTable map, until fn returns false. */
 typedef bool (*clr_mt_fn)(void *arg, uint64_t mt);
-enum ch_status clr_each_loaded_type(struct clr *c, clr_mt_fn fn, void *arg,
-				    struct ch_err *err);
+enum ch_status clr_module_types(struct clr *c, uint64_t module_addr,
+				clr_mt_fn fn, void *arg, struct ch_err *err);
+
+/* Finds a loaded type by its full name among the types of the modules
+ * that define the MethodTables in mts[0..n) (e.g. the types on the heap),
+ * then among those MTs themselves. Returns its MT or 0. */
+uint64_t clr_find_type(struct clr *c, const char *name, const uint64_t *mts,
+		       size_t n);
 
 #endif

@@ -31,7 +31,7 @@ struct clr_module {
 	uint64_t addr;          /* the runtime's Module* */
 	struct md *md;          /* NULL when the metadata could not be read */
 	char *name;             /* file name */
-	char err[256];          /* why md is NULL */
+	char err[512];          /* why md is NULL */
 };
 
 struct clr_type_ent; /* the cache entry around a struct clr_type */
@@ -59,6 +59,29 @@ bool clr_rdptr(const struct clr *c, uint64_t va, uint64_t *v);
 /* The module record of Module* addr (cached; metadata opened on first
  * use). Never NULL unless out of memory. Call with c->lock held. */
 struct clr_module *clr_module_get(struct clr *c, uint64_t addr);
+
+/* A bounded string builder (names are cut at cap - 1 bytes). */
+struct clr_sb {
+	char *p;
+	size_t len, cap;
+};
+void clr_sb_put(struct clr_sb *b, const char *s, size_t n);
+void clr_sb_str(struct clr_sb *b, const char *s);
+void clr_sb_fmt(struct clr_sb *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Writes generic argument i of a name being built. */
+typedef void (*clr_emit_arg_fn)(void *ctx, unsigned i, struct clr_sb *b);
+/* Writes TypeDef rid's full name with nargs generic arguments spread over
+ * its nesting levels by their arity: Outer<A>+Inner<B>. */
+void clr_typedef_name(const struct md *md, uint32_t rid, unsigned nargs,
+		      clr_emit_arg_fn emit, void *ctx, struct clr_sb *b);
+
+/* The field cache slots of type t (clr_type_fields fills them). Returns
+ * true when they were filled before; marks them filled. Call with c->lock
+ * held. */
+bool clr_type_fields_cached(const struct clr_type *t, struct clr_field ***fields,
+			    size_t **n, size_t **ninstance, char **ferr);
 
 /* Frees the type and module caches (clr_close). */
 void clr_types_free(struct clr *c);

@@ -27,9 +27,9 @@ struct clr_type_ent {
 	uint64_t args[MAX_TYPE_ARGS];
 	/* fields, filled by clr_type_fields */
 	bool fields_done;
-	struct clr_field *fields;
+	struct clr_field *fields; /* type_name strings owned */
 	size_t nfields, ninstance;
-	char *strings; /* one block for the fields' type names */
+	char ferr[256];
 };
 
 struct clr_mod_ent {
@@ -38,13 +38,7 @@ struct clr_mod_ent {
 	struct clr_module m;
 };
 
-/* A bounded string builder for names. */
-struct sb {
-	char *p;
-	size_t len, cap;
-};
-
-static void sb_put(struct sb *b, const char *s, size_t n)
+void clr_sb_put(struct clr_sb *b, const char *s, size_t n)
 {
 	if (b->cap == 0 || b->len >= b->cap - 1)
 		return;
@@ -56,14 +50,12 @@ static void sb_put(struct sb *b, const char *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
-static void sb_str(struct sb *b, const char *s)
+void clr_sb_str(struct clr_sb *b, const char *s)
 {
-	sb_put(b, s, strlen(s));
+	clr_sb_put(b, s, strlen(s));
 }
 
-static void sb_fmt(struct sb *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void sb_fmt(struct sb *b, const char *fmt, ...)
+void clr_sb_fmt(struct clr_sb *b, const char *fmt, ...)
 {
 	char tmp[128];
 	va_list ap;
@@ -71,7 +63,7 @@ static void sb_fmt(struct sb *b, const char *fmt, ...)
 	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		sb_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+		clr_sb_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
 /* ---- modules ---- */
@@ -194,8 +186,9 @@ void clr_types_free(struct clr *c)
 	HASH_ITER(hh, c->types, t, tt) {
 		HASH_DEL(c->types, t);
 		free((char *)t->t.name);
+		for (size_t i = 0; i < t->nfields; i++)
+			free((char *)t->fields[i].type_name);
 		free(t->fields);
-		free(t->strings);
 		free(t);
 	}
 	struct clr_mod_ent *m, *mt;
@@ -209,13 +202,13 @@ void clr_types_free(struct clr *c)
 
 /* ---- names ---- */
 
-static void th_name(struct clr *c, uint64_t th, struct sb *b, int depth);
+static void th_name(struct clr *c, uint64_t th, struct clr_sb *b, int depth);
 
 /* Writes TypeDef rid of md with its generic arguments spread over the
- * nesting levels by each level's own `N arity: Outer<A>+Inner<B>. */
-static void typedef_name(struct clr *c, const struct md *md, uint32_t rid,
-			 const uint64_t *args, unsigned nargs, int depth,
-			 struct sb *b)
+ * nesting levels by each level's own `N arity: Outer<A>+Inner<B>. Argument
+ * i is written by emit (missing ones as T1, T2, ...). */
+void clr_typedef_name(const struct md *md, uint32_t rid, unsigned nargs,
+		      clr_emit_arg_fn emit, void *ctx, struct clr_sb *b)
 {
 	uint32_t chain[64];
 	unsigned n = 0;
@@ -225,40 +218,54 @@ static void typedef_name(struct clr *c, const struct md *md, uint32_t rid,
 	for (unsigned k = n; k-- > 0;) {
 		struct md_typedef td;
 		if (md_typedef(md, chain[k], &td) != CH_OK) {
-			sb_fmt(b, "?%08x", 0x02000000u | chain[k]);
+			clr_sb_fmt(b, "?%08x", 0x02000000u | chain[k]);
 			return;
 		}
 		if (k != n - 1)
-			sb_str(b, "+");
+			clr_sb_str(b, "+");
 		else if (td.ns[0]) {
-			sb_str(b, td.ns);
-			sb_str(b, ".");
+			clr_sb_str(b, td.ns);
+			clr_sb_str(b, ".");
 		}
 		uint32_t arity = 0;
 		size_t len = md_name_arity(td.name, &arity);
-		sb_put(b, td.name, len);
+		clr_sb_put(b, td.name, len);
 		if (arity == 0)
 			continue;
-		sb_str(b, "<");
+		clr_sb_str(b, "<");
 		for (uint32_t i = 0; i < arity; i++) {
 			if (i)
-				sb_str(b, ", ");
+				clr_sb_str(b, ", ");
 			if (used < nargs)
-				th_name(c, args[used++], b, depth + 1);
+				emit(ctx, used++, b);
 			else
-				sb_fmt(b, "T%u", i + 1);
+				clr_sb_fmt(b, "T%u", i + 1);
 		}
-		sb_str(b, ">");
+		clr_sb_str(b, ">");
 	}
+}
+
+struct th_args {
+	struct clr *c;
+	const uint64_t *args;
+	int depth;
+};
+
+static void th_name(struct clr *c, uint64_t th, struct clr_sb *b, int depth);
+
+static void emit_th(void *ctx, unsigned i, struct clr_sb *b)
+{
+	struct th_args *x = ctx;
+	th_name(x->c, x->args[i], b, x->depth + 1);
 }
 
 static const struct clr_type *type_of(struct clr *c, uint64_t mt, int depth,
 				      struct ch_err *err);
 
-static void th_name(struct clr *c, uint64_t th, struct sb *b, int depth)
+static void th_name(struct clr *c, uint64_t th, struct clr_sb *b, int depth)
 {
 	if (depth > MAX_DEPTH) {
-		sb_str(b, "...");
+		clr_sb_str(b, "...");
 		return;
 	}
 	if (th & TH_TYPEDESC) {
@@ -270,24 +277,24 @@ static void th_name(struct clr *c, uint64_t th, struct sb *b, int depth)
 		case MD_ELEM_BYREF:
 			if (clr_rdptr(c, td + c->off.ptd_arg, &arg))
 				th_name(c, arg, b, depth + 1);
-			sb_str(b, (tf & 0xff) == MD_ELEM_PTR ? "*" : "&");
+			clr_sb_str(b, (tf & 0xff) == MD_ELEM_PTR ? "*" : "&");
 			return;
 		case MD_ELEM_VAR:
 		case MD_ELEM_MVAR:
-			sb_str(b, "T");
+			clr_sb_str(b, "T");
 			return;
 		case MD_ELEM_FNPTR:
-			sb_str(b, "(fnptr)");
+			clr_sb_str(b, "(fnptr)");
 			return;
 		}
-		sb_fmt(b, "<TypeDesc 0x%" PRIx64 ">", td);
+		clr_sb_fmt(b, "<TypeDesc 0x%" PRIx64 ">", td);
 		return;
 	}
 	const struct clr_type *t = type_of(c, th, depth + 1, NULL);
 	if (t)
-		sb_str(b, t->name);
+		clr_sb_str(b, t->name);
 	else
-		sb_fmt(b, "<unknown 0x%" PRIx64 ">", th);
+		clr_sb_fmt(b, "<unknown 0x%" PRIx64 ">", th);
 }
 
 /* ---- MethodTables ---- */
@@ -360,7 +367,7 @@ static bool load_type(struct clr *c, struct clr_type_ent *e, int depth)
 		t->kind = CLR_KIND_CLASS;
 
 	char buf[MAX_NAME];
-	struct sb b = { buf, 0, sizeof buf };
+	struct clr_sb b = { buf, 0, sizeof buf };
 	buf[0] = '\0';
 	if (t->kind == CLR_KIND_ARRAY) {
 		uint8_t rank = 1;
@@ -371,14 +378,14 @@ static bool load_type(struct clr *c, struct clr_type_ent *e, int depth)
 		clr_rdptr(c, mt + o->mt_perinst, &t->elem_th);
 		th_name(c, t->elem_th, &b, depth);
 		if (t->sz_array) {
-			sb_str(&b, "[]");
+			clr_sb_str(&b, "[]");
 		} else if (t->rank == 1) {
-			sb_str(&b, "[*]");
+			clr_sb_str(&b, "[*]");
 		} else {
-			sb_str(&b, "[");
+			clr_sb_str(&b, "[");
 			for (unsigned i = 1; i < t->rank; i++)
-				sb_str(&b, ",");
-			sb_str(&b, "]");
+				clr_sb_str(&b, ",");
+			clr_sb_str(&b, "]");
 		}
 		t->elem_type = MD_ELEM_CLASS;
 		if (!(t->elem_th & TH_TYPEDESC)) {
@@ -411,11 +418,12 @@ static bool load_type(struct clr *c, struct clr_type_ent *e, int depth)
 		t->type_args = e->args;
 		struct clr_module *mod = clr_module_get(c, t->module);
 		t->module_name = mod ? mod->name : NULL;
+		struct th_args ta = { c, e->args, depth };
 		if (mod && mod->md)
-			typedef_name(c, mod->md, t->token & 0xffffff, e->args,
-				     t->ntype_args, depth, &b);
+			clr_typedef_name(mod->md, t->token & 0xffffff, t->ntype_args,
+					 emit_th, &ta, &b);
 		else
-			sb_fmt(&b, "<unknown type 0x%" PRIx64 ">", mt);
+			clr_sb_fmt(&b, "<unknown type 0x%" PRIx64 ">", mt);
 	}
 	if (t->kind == CLR_KIND_ARRAY) {
 		const struct clr_type *et = (t->elem_th & TH_TYPEDESC) ? NULL :
@@ -465,16 +473,110 @@ const struct clr_type *clr_type_of(struct clr *c, uint64_t mt, struct ch_err *er
 
 bool clr_th_name(struct clr *c, uint64_t th, char *buf, size_t size)
 {
-	struct sb b = { buf, 0, size };
+	struct clr_sb b = { buf, 0, size };
 	if (size)
 		buf[0] = '\0';
 	th_name(c, th, &b, 0);
 	return b.len > 0;
 }
 
-/* The cache entry of a type handed out by type_of (for clr_field.c). */
-struct clr_type_ent *clr_type_ent_of(const struct clr_type *t);
-struct clr_type_ent *clr_type_ent_of(const struct clr_type *t)
+bool clr_type_fields_cached(const struct clr_type *t, struct clr_field ***fields,
+			    size_t **n, size_t **ninstance, char **ferr)
 {
-	return (struct clr_type_ent *)((char *)t - offsetof(struct clr_type_ent, t));
+	struct clr_type_ent *e = (struct clr_type_ent *)((char *)t -
+		offsetof(struct clr_type_ent, t));
+	*fields = &e->fields;
+	*n = &e->nfields;
+	*ninstance = &e->ninstance;
+	*ferr = e->ferr;
+	bool done = e->fields_done;
+	e->fields_done = true;
+	return done;
+}
+
+/* ---- loaded types of a module ---- */
+
+enum ch_status clr_module_types(struct clr *c, uint64_t module_addr,
+				clr_mt_fn fn, void *arg, struct ch_err *err)
+{
+	const struct clr_off *o = &c->off;
+	pthread_mutex_lock(&c->lock);
+	struct clr_module *mod = clr_module_get(c, module_addr);
+	const struct md *md = mod ? mod->md : NULL;
+	pthread_mutex_unlock(&c->lock);
+	if (!md)
+		return ch_set_error(err, CH_ENOTFOUND, "%s: metadata of module 0x%" PRIx64 " unavailable",
+				    dump_path(as_dump(c->a)), module_addr);
+	uint32_t rows = md_rows(md, MD_TBL_TYPEDEF);
+	uint64_t map = module_addr + o->mod_typedef_map;
+	uint64_t base_rid = 0;
+	/* The map is a chain of tables: entry rid lives in the table whose
+	 * [base, base + Count) holds it. */
+	for (unsigned hops = 0; map && hops < 1024; hops++) {
+		uint64_t data, count, mask = 0, next;
+		if (!clr_rdptr(c, map + o->map_data, &data) ||
+		    !clr_rdptr(c, map + o->map_count, &count) ||
+		    !clr_rdptr(c, map + o->map_next, &next))
+			break;
+		clr_rdptr(c, map + o->map_mask, &mask);
+		for (uint64_t i = 0; i < count && base_rid + i <= rows; i++) {
+			uint64_t mt;
+			if (base_rid + i == 0)
+				continue;
+			if (!clr_rdptr(c, data + i * c->ps, &mt))
+				break;
+			mt &= ~mask;
+			if (mt && !fn(arg, mt))
+				return CH_OK;
+		}
+		base_rid += count;
+		map = next;
+	}
+	return CH_OK;
+}
+
+struct find_ctx {
+	struct clr *c;
+	const char *name;
+	uint64_t found;
+};
+
+static bool find_cb(void *arg, uint64_t mt)
+{
+	struct find_ctx *f = arg;
+	const struct clr_type *t = clr_type_of(f->c, mt, NULL);
+	if (t && strcmp(t->name, f->name) == 0) {
+		f->found = mt;
+		return false;
+	}
+	return true;
+}
+
+uint64_t clr_find_type(struct clr *c, const char *name, const uint64_t *mts,
+		       size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct clr_type *t = clr_type_of(c, mts[i], NULL);
+		if (t && strcmp(t->name, name) == 0)
+			return mts[i];
+	}
+	/* Types without instances (holders of statics): ask each module
+	 * once for everything it has loaded. */
+	struct find_ctx f = { c, name, 0 };
+	uint64_t *seen = calloc(n ? n : 1, sizeof *seen);
+	size_t nseen = 0;
+	for (size_t i = 0; i < n && !f.found && seen; i++) {
+		const struct clr_type *t = clr_type_of(c, mts[i], NULL);
+		if (!t || !t->module || t->kind == CLR_KIND_ARRAY)
+			continue;
+		bool dup = false;
+		for (size_t k = 0; k < nseen && !dup; k++)
+			dup = seen[k] == t->module;
+		if (dup)
+			continue;
+		seen[nseen++] = t->module;
+		clr_module_types(c, t->module, find_cb, &f, NULL);
+	}
+	free(seen);
+	return f.found;
 }

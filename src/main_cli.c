@@ -2,6 +2,7 @@
  *
  *   clrheap info DUMP [--json] [--search DIR]
  *   clrheap stat DUMP [--json] [--search DIR]
+ *   clrheap types DUMP [--fields NAME] [--search DIR]
  *
  * Every failure prints one line on stderr and exits non-zero. */
 #include <inttypes.h>
@@ -21,6 +22,7 @@ struct cli {
 	const char *cmd;
 	const char *dump_path;
 	bool json;
+	const char *fields; /* types --fields NAME */
 	const char *search[MAX_SEARCH];
 	int nsearch;
 	struct dump *d;
@@ -34,6 +36,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: clrheap info DUMP [--json] [--search DIR]\n"
 	      "       clrheap stat DUMP [--json] [--search DIR]\n"
+	      "       clrheap types DUMP [--fields NAME] [--search DIR]\n"
 	      "Reads the managed heap of a .NET process dump without the DAC.\n",
 	      f);
 }
@@ -55,6 +58,8 @@ static bool parse_args(struct cli *c, int argc, char **argv)
 		const char *s = argv[i];
 		if (strcmp(s, "--json") == 0) {
 			c->json = true;
+		} else if (strcmp(s, "--fields") == 0 && i + 1 < argc) {
+			c->fields = argv[++i];
 		} else if (strcmp(s, "--search") == 0 && i + 1 < argc) {
 			if (c->nsearch == MAX_SEARCH) {
 				ch_set_error(&c->err, CH_EARG, "too many --search folders");
@@ -245,6 +250,68 @@ static int cmd_stat(struct cli *c)
 	return 0;
 }
 
+static const char *elem_str(uint8_t e)
+{
+	static const char *const n[] = {
+		[0x02] = "bool", [0x03] = "char", [0x04] = "i1", [0x05] = "u1",
+		[0x06] = "i2", [0x07] = "u2", [0x08] = "i4", [0x09] = "u4",
+		[0x0a] = "i8", [0x0b] = "u8", [0x0c] = "r4", [0x0d] = "r8",
+		[0x0e] = "string", [0x0f] = "ptr", [0x11] = "valuetype",
+		[0x12] = "class", [0x18] = "i", [0x19] = "u", [0x1c] = "object",
+	};
+	return e < sizeof n / sizeof n[0] && n[e] ? n[e] : "?";
+}
+
+/* types: every type on the heap, or one type's field layout. */
+static int cmd_types(struct cli *c)
+{
+	const struct heap_stat_row *rows;
+	size_t n;
+	if (heap_stat(c->h, &rows, &n, &c->err) != CH_OK)
+		return fail(c);
+	if (!c->fields) {
+		printf("mt\tcount\tkind\ttype\n");
+		for (size_t i = 0; i < n; i++) {
+			const struct clr_type *t = clr_type_of(c->c, rows[i].mt, NULL);
+			if (t)
+				printf("%016" PRIx64 "\t%" PRIu64 "\t%d\t%s\n", t->mt,
+				       rows[i].count, (int)t->kind, t->name);
+		}
+		return 0;
+	}
+	uint64_t *mts = calloc(n ? n : 1, sizeof *mts);
+	if (!mts) {
+		ch_set_error(&c->err, CH_ENOMEM, "out of memory");
+		return fail(c);
+	}
+	for (size_t i = 0; i < n; i++)
+		mts[i] = rows[i].mt;
+	uint64_t mt = clr_find_type(c->c, c->fields, mts, n);
+	free(mts);
+	if (!mt) {
+		ch_set_error(&c->err, CH_ENOTFOUND, "%s: no loaded type named %s",
+			     c->dump_path, c->fields);
+		return fail(c);
+	}
+	const struct clr_type *t = clr_type_of(c->c, mt, &c->err);
+	size_t nf, ninst;
+	const struct clr_field *f = t ? clr_type_fields(c->c, t, &nf, &ninst, &c->err) : NULL;
+	if (!f && (!t || c->err.status != CH_OK))
+		return fail(c);
+	uint64_t gcb, ngcb;
+	clr_type_statics(c->c, t, &gcb, &ngcb);
+	printf("# %s  mt 0x%" PRIx64 "  base size %u  module %s\n", t->name, t->mt,
+	       t->base_size, t->module_name ? t->module_name : "?");
+	printf("offset\telem\ttype\tattr\tname\n");
+	for (size_t i = 0; i < nf; i++) {
+		bool st = f[i].flags & CLR_FIELD_STATIC;
+		printf("0x%x\t%s\t%s\t%s\t%s\n", f[i].offset, elem_str(f[i].elem),
+		       f[i].type_name, st ? (f[i].flags & CLR_FIELD_THREAD ? "threadstatic" : "static")
+		       : "instance", f[i].name);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c = { 0 };
@@ -260,7 +327,8 @@ int main(int argc, char **argv)
 	}
 	int rc;
 	bool info = strcmp(c.cmd, "info") == 0, stat = strcmp(c.cmd, "stat") == 0;
-	if (!info && !stat) {
+	bool types = strcmp(c.cmd, "types") == 0;
+	if (!info && !stat && !types) {
 		fprintf(stderr, "clrheap: unknown command %s\n", c.cmd);
 		usage(stderr);
 		return 2;
@@ -271,8 +339,10 @@ int main(int argc, char **argv)
 		rc = cmd_info(&c);
 	else if (open_heap(&c) != CH_OK)
 		rc = fail(&c);
-	else
+	else if (stat)
 		rc = cmd_stat(&c);
+	else
+		rc = cmd_types(&c);
 	heap_close(c.h);
 	clr_close(c.c);
 	as_close(c.a);
