@@ -62,27 +62,37 @@ static enum ch_status read_offsets(struct clr *c, struct ch_err *err)
 		{ "MethodTable", "ParentMethodTable", &o->mt_parent },
 		{ "MethodTable", "PerInstInfo", &o->mt_perinst },
 		{ "EEClass", "MethodTable", &o->ee_mt },
+		{ "ArrayClass", "Rank", &o->arr_rank },
+		{ "TypeDesc", "TypeAndFlags", &o->td_flags },
+		{ "ParamTypeDesc", "TypeArg", &o->ptd_arg },
+		{ "Module", "Base", &o->mod_base },
+	};
+	enum ch_status st = need_all(c, core, sizeof core / sizeof core[0], true, err);
+	if (st != CH_OK)
+		return st;
+	/* GenericsDictInfo sits just before PerInstInfo's target; .NET 9's
+	 * descriptor names only NumTypeArgs. Layout: methodtable.h. */
+	if (!clr_desc_offset(c->desc, "GenericsDictInfo", "NumDicts", &o->gd_ndicts))
+		o->gd_ndicts = 4;
+	if (!clr_desc_offset(c->desc, "GenericsDictInfo", "NumTypeArgs", &o->gd_nargs))
+		o->gd_nargs = 6;
+	const struct need fields[] = {
 		{ "EEClass", "FieldDescList", &o->ee_fields },
 		{ "EEClass", "NumInstanceFields", &o->ee_ninst },
 		{ "EEClass", "NumStaticFields", &o->ee_nstatic },
 		{ "EEClass", "NumThreadStaticFields", &o->ee_nthread },
 		{ "EEClass", "CorTypeAttr", &o->ee_attr },
 		{ "EEClass", "InternalCorElementType", &o->ee_elem },
-		{ "ArrayClass", "Rank", &o->arr_rank },
-		{ "GenericsDictInfo", "NumDicts", &o->gd_ndicts },
-		{ "GenericsDictInfo", "NumTypeArgs", &o->gd_nargs },
-		{ "TypeDesc", "TypeAndFlags", &o->td_flags },
-		{ "ParamTypeDesc", "TypeArg", &o->ptd_arg },
-		{ "Module", "Base", &o->mod_base },
+	};
+	o->have_fields = need_all(c, fields, 6, false, err) == CH_OK;
+	const struct need maps[] = {
 		{ "Module", "TypeDefToMethodTableMap", &o->mod_typedef_map },
 		{ "ModuleLookupMap", "Next", &o->map_next },
 		{ "ModuleLookupMap", "TableData", &o->map_data },
 		{ "ModuleLookupMap", "Count", &o->map_count },
 		{ "ModuleLookupMap", "SupportedFlagsMask", &o->map_mask },
 	};
-	enum ch_status st = need_all(c, core, sizeof core / sizeof core[0], true, err);
-	if (st != CH_OK)
-		return st;
+	o->have_maps = need_all(c, maps, 5, false, err) == CH_OK;
 	const struct need statics[] = {
 		{ "MethodTable", "AuxiliaryData", &o->mt_aux },
 		{ "DynamicStaticsInfo", "!", &o->ds_size },
@@ -104,11 +114,13 @@ static enum ch_status read_offsets(struct clr *c, struct ch_err *err)
 		{ "Thread", "LinkNext", &o->th_link },
 		{ "ThreadStore", "FirstThreadLink", &o->ts_first },
 		{ "RuntimeThreadLocals", "AllocContext", &o->rtl_ctx },
-		{ "EEAllocContext", "GCAllocationContext", &o->eeac_gc },
 		{ "GCAllocContext", "Pointer", &o->gcac_ptr },
 		{ "GCAllocContext", "Limit", &o->gcac_limit },
 	};
-	o->have_threads = need_all(c, threads, 7, false, err) == CH_OK;
+	/* .NET 9 keeps the GC's context directly in RuntimeThreadLocals. */
+	if (!clr_desc_offset(c->desc, "EEAllocContext", "GCAllocationContext", &o->eeac_gc))
+		o->eeac_gc = 0;
+	o->have_threads = need_all(c, threads, 6, false, err) == CH_OK;
 	ch_clear_error(err);
 	return CH_OK;
 }

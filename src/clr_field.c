@@ -245,6 +245,11 @@ static bool load_fields(struct clr *c, const struct clr_type *t,
 	*nout = *ninst = 0;
 	if (t->kind == CLR_KIND_ARRAY || t->kind == CLR_KIND_FREE)
 		return true;
+	if (!o->have_fields) {
+		snprintf(ferr, ferrsz, "the contract descriptor of runtime %s does not describe "
+			 "EEClass fields, so fields cannot be read", c->rt.product_version);
+		return false;
+	}
 	for (const struct clr_type *x = t; x && depth < MAX_CHAIN;
 	     x = x->parent_mt ? clr_type_of(c, x->parent_mt, NULL) : NULL)
 		chain[depth++] = x;

@@ -24,7 +24,7 @@ struct clr_off {
 	uint32_t pea_image, pei_layout, pel_base, pel_size, pel_flags;
 	uint32_t th_rtl, th_link, ts_first, rtl_ctx, eeac_gc, gcac_ptr,
 		gcac_limit;
-	bool have_statics, have_layout, have_threads;
+	bool have_fields, have_maps, have_statics, have_layout, have_threads;
 };
 
 struct clr_module {

@@ -90,6 +90,14 @@ enum ch_status clr_find_runtime(struct as *a, struct clr_runtime_info *rt,
 	} else {
 		version_from_sccsid(a, rt);
 	}
+	/* Outside a shared framework folder (self-contained apps) the product
+	 * version follows from the file version: .NET numbers file builds
+	 * patch * 100 + a two-digit counter (8.0.3126 is 8.0.31). */
+	unsigned fa, fb, fc;
+	if (!rt->product_version[0] && rt->file_version[0] &&
+	    sscanf(rt->file_version, "%u.%u.%u", &fa, &fb, &fc) == 3 && fa >= 5 && fc >= 100)
+		snprintf(rt->product_version, sizeof rt->product_version, "%u.%u.%u",
+			 fa, fb, fc / 100);
 	const char *v = rt->product_version[0] ? rt->product_version : rt->file_version;
 	if (v[0])
 		sscanf(v, "%d.%d", &rt->major, &rt->minor);

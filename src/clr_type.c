@@ -230,6 +230,10 @@ void clr_typedef_name(const struct md *md, uint32_t rid, unsigned nargs,
 		uint32_t arity = 0;
 		size_t len = md_name_arity(td.name, &arity);
 		clr_sb_put(b, td.name, len);
+		/* Arguments no level claims by its `N (F# closures inside
+		 * generic code) go to the innermost name, as ClrMD shows them. */
+		if (k == 0 && used + arity < nargs)
+			arity = nargs - used;
 		if (arity == 0)
 			continue;
 		clr_sb_str(b, "<");
@@ -343,7 +347,8 @@ static bool load_type(struct clr *c, struct clr_type_ent *e, int depth)
 	if (t->flags & CLR_MTF_HAS_COMPONENT_SIZE)
 		t->component_size = t->flags & 0xffff;
 	uint8_t elem = 0;
-	as_read(c->a, t->eeclass + o->ee_elem, &elem, 1);
+	if (o->have_fields)
+		as_read(c->a, t->eeclass + o->ee_elem, &elem, 1);
 	uint32_t cat = t->flags & CLR_MTF_CATEGORY_MASK;
 	bool is_array = (t->flags & CLR_MTF_HAS_COMPONENT_SIZE) &&
 			(cat & CLR_MTF_CATEGORY_ARRAY_MASK) == CLR_MTF_CATEGORY_ARRAY;
@@ -507,6 +512,9 @@ enum ch_status clr_module_types(struct clr *c, uint64_t module_addr,
 	if (!md)
 		return ch_set_error(err, CH_ENOTFOUND, "%s: metadata of module 0x%" PRIx64 " unavailable",
 				    dump_path(as_dump(c->a)), module_addr);
+	if (!o->have_maps)
+		return ch_set_error(err, CH_EUNSUPPORTED, "%s: the contract descriptor has no TypeDef map",
+				    dump_path(as_dump(c->a)));
 	uint32_t rows = md_rows(md, MD_TBL_TYPEDEF);
 	uint64_t map = module_addr + o->mod_typedef_map;
 	uint64_t base_rid = 0;
