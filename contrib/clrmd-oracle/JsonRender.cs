@@ -219,6 +219,26 @@ sealed class JsonRender
 		}
 	}
 
+	// A type's static fields (not thread statics) as the fields of a level-0
+	// object, comma-separated, clean names.
+	public void StaticFields(ClrType t, ClrAppDomain dom, TextWriter w)
+	{
+		var fields = t.StaticFields.Where(f => f.IsInitialized(dom)).ToList();
+		var clean = fields.Select(f => Clean(f.Name ?? "")).ToList();
+		for (int i = 0; i < fields.Count; i++)
+		{
+			ClrStaticField f = fields[i];
+			if (i > 0)
+				w.Write(',');
+			Str(w, clean.Count(c => c == clean[i]) > 1 ? f.Name : clean[i]);
+			w.Write(':');
+			ulong at = f.GetAddress(dom);
+			if (at != 0 && f.Type != null && f.Type.IsValueType && !f.Type.IsPrimitive && !f.Type.IsEnum)
+				at = Ptr(at) + (ulong)_ptr; // a struct static lives in a box of its own
+			Slot(f.Type, f.ElementType, at, 0, w);
+		}
+	}
+
 	// Fields of an object or struct whose data starts at dataAddr.
 	void Fields(ClrType t, ulong dataAddr, int level, TextWriter w)
 	{

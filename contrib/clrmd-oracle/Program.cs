@@ -3,6 +3,7 @@
 //
 //   clrmd-oracle stat DUMP [--dac PATH] [--with-free]
 //   clrmd-oracle objects DUMP TYPENAME... [--dac PATH] [--depth N] [--limit N]
+//   clrmd-oracle statics DUMP TYPENAME... [--dac PATH] [--depth N]
 //   clrmd-oracle segments DUMP [--dac PATH]
 //   clrmd-oracle info DUMP [--dac PATH]
 //
@@ -28,6 +29,7 @@ static class Program
 		Console.Error.WriteLine(
 			"usage: clrmd-oracle stat DUMP [--dac PATH] [--with-free]\n" +
 			"       clrmd-oracle objects DUMP TYPENAME... [--dac PATH] [--depth N] [--limit N]\n" +
+			"       clrmd-oracle statics DUMP TYPENAME... [--dac PATH] [--depth N]\n" +
 			"       clrmd-oracle segments DUMP [--dac PATH]\n" +
 			"       clrmd-oracle info DUMP [--dac PATH]");
 		return 2;
@@ -81,6 +83,10 @@ static class Program
 					if (pos.Count < 3)
 						return Usage();
 					return Objects(rt, new HashSet<string>(pos.Skip(2), StringComparer.Ordinal), depth, limit, stdout);
+				case "statics":
+					if (pos.Count < 3)
+						return Usage();
+					return Statics(rt, pos.Skip(2).ToList(), depth, stdout);
 				case "segments": return Segments(rt, stdout);
 				case "info": return Info(dt, clr, rt, dac, stdout);
 				default: return Usage();
@@ -160,6 +166,38 @@ static class Program
 		foreach (ClrModule m in rt.EnumerateModules())
 			w.Write($"module\t{Hex(m.ImageBase)}\t{m.Name}\n");
 		return 0;
+	}
+
+	// One JSON line per type: {"type":NAME,"fields":{...}} with the values of
+	// its (not thread-) static fields in the first app domain. Types are found
+	// by name in the modules' TypeDef maps, so generic instantiations are not.
+	static int Statics(ClrRuntime rt, List<string> typeNames, int depth, TextWriter w)
+	{
+		var json = new JsonRender(rt, depth);
+		ClrAppDomain dom = rt.AppDomains[0];
+		int missing = 0;
+		foreach (string name in typeNames)
+		{
+			ClrType? t = null;
+			foreach (ClrModule m in rt.EnumerateModules())
+			{
+				t = m.GetTypeByName(name);
+				if (t != null)
+					break;
+			}
+			if (t == null)
+			{
+				Console.Error.WriteLine($"clrmd-oracle: no type {name}");
+				missing++;
+				continue;
+			}
+			w.Write("{\"type\":");
+			JsonRender.Str(w, name);
+			w.Write(",\"fields\":{");
+			json.StaticFields(t, dom, w);
+			w.Write("}}\n");
+		}
+		return missing == 0 ? 0 : 1;
 	}
 
 	static int Objects(ClrRuntime rt, HashSet<string> typeNames, int depth, long limit, TextWriter w)

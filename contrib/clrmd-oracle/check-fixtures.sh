@@ -4,7 +4,8 @@
 #   1. the count of each of the app's own types equals the truth's count;
 #   2. every object in the truth is read back from the dump equal to it
 #      (jq --sort-keys; objects holding well-known collections are left out,
-#      as the oracle shows collections by their plain fields).
+#      as the oracle shows collections by their plain fields);
+#   3. the static fields in the truth (those of non-generic types) likewise.
 # Needs the .NET SDK (builds the oracle once into $ORACLE_DIR) and jq.
 # Prints one line per dump and check; exits non-zero when any fails.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -18,7 +19,8 @@ ORACLE_DIR=${ORACLE_DIR:-$DIR/.oracle}
 SKIP_TYPES=${SKIP_TYPES:-Zoo.Collections}
 
 if [ ! -f "$ORACLE_DIR/clrmd-oracle.dll" ] || [ "$HERE/Program.cs" -nt "$ORACLE_DIR/clrmd-oracle.dll" ] ||
-	[ "$HERE/JsonRender.cs" -nt "$ORACLE_DIR/clrmd-oracle.dll" ]; then
+	[ "$HERE/JsonRender.cs" -nt "$ORACLE_DIR/clrmd-oracle.dll" ] ||
+	[ "$HERE/clrmd-oracle.csproj" -nt "$ORACLE_DIR/clrmd-oracle.dll" ]; then
 	dotnet build "$HERE/clrmd-oracle.csproj" -c Release -o "$ORACLE_DIR" -nologo -v quiet >"$DIR/.oracle-build.log" 2>&1 ||
 		{ echo "check-fixtures: building the oracle failed (see $DIR/.oracle-build.log)" >&2; exit 1; }
 fi
@@ -68,6 +70,22 @@ for d in "$@"; do
 		echo "FAIL $base: objects differ (< truth, > dump), first lines:"
 		diff "$tmp/want" "$tmp/got" | head -n 6 | cut -c1-300 | sed 's/^/     /'
 		fail=1
+	fi
+
+	# 3. static fields (zoo: types found by name, so not generic instantiations)
+	if jq -e '.statics | type == "object"' "$truth" >/dev/null; then
+		jq -r '.statics | keys[] | select(contains("<") | not)' "$truth" >"$tmp/types"
+		jq -c '.statics | to_entries[] | select(.key | contains("<") | not) | {type: .key, fields: .value}' "$truth" |
+			jq -cS . | sort >"$tmp/want"
+		{ xargs -d "\n" -a "$tmp/types" dotnet "$ORACLE_DIR/clrmd-oracle.dll" statics "$d" || true; } |
+			jq -cS . | sort >"$tmp/got"
+		if cmp -s "$tmp/want" "$tmp/got"; then
+			echo "ok   $base: statics of $(wc -l <"$tmp/want") types equal to the truth"
+		else
+			echo "FAIL $base: statics differ (< truth, > dump), first lines:"
+			diff "$tmp/want" "$tmp/got" | head -n 6 | cut -c1-300 | sed 's/^/     /'
+			fail=1
+		fi
 	fi
 done
 exit $fail
