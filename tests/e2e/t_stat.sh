@@ -34,7 +34,12 @@ for d in $dumps; do
 	check "$d: header and total lines" bash -c "head -n1 '$tmp/stat' | grep -q \$'^mt\\tcount\\ttotal_size\\ttype\$' && tail -n1 '$tmp/stat' | grep -q '^Total [0-9]* objects, [0-9]* bytes, [0-9]* types\$'"
 	# 2. every row, against ClrMD
 	[ -n "$oracle" ] || continue
-	if ! $oracle stat "$d" >"$tmp/ostat" 2>"$tmp/oerr"; then
+	# The DAC next to libcoreclr.so, else the one of the runtime pack that
+	# made a self-contained fixture (its folder may be gone).
+	ver=$(jq -r .runtime "$truth")
+	dac=$(ls "$HOME"/.nuget/packages/microsoft.netcore.app.runtime.linux-x64/"$ver"/runtimes/linux-x64/native/libmscordaccore.so 2>/dev/null | head -n1)
+	if ! $oracle stat "$d" >"$tmp/ostat" 2>"$tmp/oerr" &&
+		! { [ -n "$dac" ] && $oracle stat "$d" --dac "$dac" >"$tmp/ostat" 2>"$tmp/oerr"; }; then
 		bad "$d: the ClrMD oracle failed: $(head -c 300 "$tmp/oerr")"
 		continue
 	fi

@@ -1,0 +1,208 @@
+/* test_clr.c - the runtime profile and type system on real .NET dumps:
+ * GC mode detection, well-known MethodTables, ClrMD-style names, field
+ * layouts with inheritance, statics, loaded types without instances. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clr_fixture.h"
+#include "md.h"
+
+static void test_gc_modes(void **state)
+{
+	(void)state;
+	static const struct { const char *dump; bool server, regions; unsigned heaps; } cases[] = {
+		{ "zoo.heap.dmp", false, true, 1 },
+		{ "zoo.full.dmp", false, true, 1 },
+		{ "zoo-svr.heap.dmp", true, true, 2 },
+		{ "zoo-seg.heap.dmp", false, false, 1 },
+		{ "zoo-net9.full.dmp", false, true, 1 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct fx f;
+		fx_open(&f, cases[i].dump);
+		const struct clr_gc_info *g = clr_gc(f.c);
+		assert_int_equal(g->server, cases[i].server);
+		assert_int_equal(g->regions, cases[i].regions);
+		assert_int_equal(g->nheaps, cases[i].heaps);
+		assert_int_equal(g->ngenerations, 5);
+		assert_int_equal(g->major, 2);
+		size_t nseg;
+		const struct heap_seg *s = heap_segments(f.h, &nseg);
+		assert_true(nseg >= 4);
+		bool loh = false, poh = false, frozen = false;
+		for (size_t k = 0; k < nseg; k++) {
+			assert_true(s[k].start <= s[k].end);
+			loh |= s[k].gen == HEAP_LOH;
+			poh |= s[k].gen == HEAP_POH;
+			frozen |= s[k].gen == HEAP_FROZEN;
+		}
+		assert_true(loh && poh && frozen);
+		fx_close(&f);
+	}
+}
+
+static void test_runtime_and_wellknown(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_open(&f, "zoo.heap.dmp");
+	const struct clr_runtime_info *rt = clr_runtime(f.c);
+	assert_int_equal(rt->major, 10);
+	assert_string_equal(rt->module->name, "libcoreclr.so");
+	assert_int_equal(clr_ptr_size(f.c), 8);
+	assert_int_equal(clr_min_obj_size(f.c), 24);
+	const struct clr_type *s = clr_type_of(f.c, clr_string_mt(f.c), &f.err);
+	assert_non_null(s);
+	assert_string_equal(s->name, "System.String");
+	assert_int_equal(s->kind, CLR_KIND_STRING);
+	assert_int_equal(s->component_size, 2);
+	assert_int_equal(s->base_size, 22);
+	const struct clr_type *o = clr_type_of(f.c, clr_object_mt(f.c), &f.err);
+	assert_string_equal(o->name, "System.Object");
+	const struct clr_type *fr = clr_type_of(f.c, clr_free_mt(f.c), &f.err);
+	assert_int_equal(fr->kind, CLR_KIND_FREE);
+	/* Not a MethodTable: fails with a message, never crashes. */
+	assert_null(clr_type_of(f.c, 0, &f.err));
+	assert_null(clr_type_of(f.c, 0x10, &f.err));
+	assert_null(clr_type_of(f.c, clr_string_mt(f.c) + 8, &f.err));
+	assert_non_null(strstr(f.err.msg, "MethodTable"));
+	fx_close(&f);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_open(&f, "zoo.heap.dmp");
+	static const char *const names[] = {
+		"Zoo.Duo<System.String, Zoo.Duo<System.Int32, System.Int32>>",
+		"Zoo.Box<System.Nullable<System.Int32>>",
+		"Zoo.Holder+Nested+MoreNested",
+		"Zoo.Animal[][]",
+		"System.Int32[,]",
+		"System.Collections.Generic.Dictionary<System.String, System.Int32>",
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		uint64_t mt = fx_mt(&f, names[i]);
+		if (!mt)
+			fail_msg("no type named %s on the heap", names[i]);
+		const struct clr_type *t = clr_type_of(f.c, mt, &f.err);
+		char buf[512];
+		assert_true(clr_th_name(f.c, mt, buf, sizeof buf));
+		assert_string_equal(buf, t->name);
+	}
+	const struct clr_type *jag = clr_type_of(f.c, fx_mt(&f, "Zoo.Animal[][]"), &f.err);
+	assert_int_equal(jag->kind, CLR_KIND_ARRAY);
+	assert_true(jag->sz_array);
+	const struct clr_type *md = clr_type_of(f.c, fx_mt(&f, "System.Int32[,]"), &f.err);
+	assert_int_equal(md->rank, 2);
+	assert_false(md->sz_array);
+	assert_int_equal(md->elem_type, MD_ELEM_I4);
+	const struct clr_type *dict = clr_type_of(f.c, fx_mt(&f,
+		"System.Collections.Generic.Dictionary<System.String, System.Int32>"), &f.err);
+	assert_int_equal(dict->ntype_args, 2);
+	assert_string_equal(dict->module_name, "System.Private.CoreLib.dll");
+	fx_close(&f);
+}
+
+static const struct clr_field *field(const struct clr_field *f, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(f[i].name, name) == 0)
+			return &f[i];
+	return NULL;
+}
+
+static void test_fields_inheritance(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_open(&f, "zoo.heap.dmp");
+	uint64_t mt = fx_mt(&f, "Zoo.Puppy");
+	assert_true(mt != 0);
+	const struct clr_type *t = clr_type_of(f.c, mt, &f.err);
+	size_t n, ninst;
+	const struct clr_field *fl = clr_type_fields(f.c, t, &n, &ninst, &f.err);
+	assert_non_null(fl);
+	assert_int_equal(ninst, 6);
+	/* Base class fields first: Animal's, then Dog's, then Puppy's. */
+	static const char *const order[] = { "Name", "Legs", "id", "Breed", "GoodBoy", "AgeWeeks" };
+	for (size_t k = 0; k < 3; k++)
+		assert_non_null(field(fl, 3, order[k]));
+	for (size_t k = 3; k < 5; k++)
+		assert_non_null(field(fl + 3, 2, order[k]));
+	assert_string_equal(fl[5].name, "AgeWeeks");
+	const struct clr_field *id = field(fl, n, "id");
+	assert_int_equal(id->elem, MD_ELEM_VALUETYPE);
+	assert_string_equal(id->type_name, "System.Guid");
+	const struct clr_field *name = field(fl, n, "Name");
+	assert_int_equal(name->elem, MD_ELEM_CLASS);
+	assert_string_equal(name->type_name, "System.String");
+	assert_int_equal(name->flags & CLR_FIELD_STATIC, 0);
+	/* Offsets lie inside the object and do not overlap the header. */
+	for (size_t k = 0; k < ninst; k++)
+		assert_true(fl[k].offset + 8 + 1 <= t->base_size);
+	/* The generic list's fields, types substituted with its arguments. */
+	uint64_t lmt = fx_mt(&f, "System.Collections.Generic.List<System.String>");
+	assert_true(lmt != 0);
+	const struct clr_type *l = clr_type_of(f.c, lmt, &f.err);
+	const struct clr_field *lf = clr_type_fields(f.c, l, &n, &ninst, &f.err);
+	assert_non_null(lf);
+	const struct clr_field *items = field(lf, ninst, "_items");
+	assert_non_null(items);
+	assert_string_equal(items->type_name, "System.String[]");
+	assert_non_null(field(lf, ninst, "_size"));
+	fx_close(&f);
+}
+
+/* Statics of a type with no instances, found through its module's map. */
+static void test_statics_holder(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_open(&f, "visits.heap.dmp");
+	uint64_t visit = fx_mt(&f, "Bugfree.Spo.Analytics.Cli.Domain+Visit");
+	assert_true(visit != 0);
+	/* F# keeps a module's let-bound values in its file's startup class. */
+	uint64_t agents = clr_find_type(f.c, "<StartupCode$visits>.$Agents", &visit, 1);
+	assert_true(agents != 0);
+	const struct clr_type *t = clr_type_of(f.c, agents, &f.err);
+	size_t n, ninst;
+	const struct clr_field *fl = clr_type_fields(f.c, t, &n, &ninst, &f.err);
+	assert_non_null(fl);
+	const struct clr_field *v = field(fl, n, "visitor@16");
+	assert_non_null(v);
+	assert_true(v->flags & CLR_FIELD_STATIC);
+	assert_non_null(strstr(v->type_name, "MailboxProcessor<Bugfree.Spo.Analytics.Cli.Agents+VisitorMessage>"));
+	uint64_t gc, ngc;
+	clr_type_statics(f.c, t, &gc, &ngc);
+	assert_true(gc != 0);
+	/* The static holds the one MailboxProcessor<VisitorMessage> instance. */
+	uint64_t ref;
+	assert_true(as_u64(f.a, gc + v->offset, &ref));
+	uint64_t mt;
+	assert_true(as_u64(f.a, ref, &mt));
+	const struct clr_type *mp = clr_type_of(f.c, mt & clr_mt_mask(f.c), &f.err);
+	assert_non_null(mp);
+	assert_string_equal(mp->name,
+		"Microsoft.FSharp.Control.FSharpMailboxProcessor<Bugfree.Spo.Analytics.Cli.Agents+VisitorMessage>");
+	assert_int_equal(clr_find_type(f.c, "No.Such.Type", &visit, 1), 0);
+	fx_close(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_gc_modes),
+		cmocka_unit_test(test_runtime_and_wellknown),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_fields_inheritance),
+		cmocka_unit_test(test_statics_holder),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
