@@ -145,7 +145,8 @@ bool clr_is_app_assembly(struct as *a, const struct clr_runtime_info *rt,
 		return !is_framework_name(m->name);
 	size_t rd = dir_len(rt->module->path), md = dir_len(m->path);
 	bool same_dir = rd == md && strncmp(rt->module->path, m->path, rd) == 0;
-	if (same_dir && rt->product_version[0])
+	bool shared = strstr(rt->module->path, "Microsoft.NETCore.App") != NULL;
+	if (same_dir && shared)
 		return false; /* a shared framework folder holds no app code */
 	return !is_framework_name(m->name);
 }

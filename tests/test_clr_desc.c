@@ -109,8 +109,15 @@ static void test_real_descriptor(void **state)
 	assert_int_equal(off, 4);
 	assert_true(clr_desc_offset(d, "String", "m_StringLength", &off));
 	assert_int_equal(off, 8);
+	/* A pointer global is the address of the runtime's variable (in its
+	 * .bss): it holds the free-object MethodTable, an "array" of bytes. */
 	assert_true(clr_desc_global(d, "FreeObjectMethodTable", &v));
-	assert_true(v >= rt.module->base && v - rt.module->base < rt.module->size);
+	uint64_t free_mt;
+	uint32_t flags, base;
+	assert_true(as_u64(a, v, &free_mt));
+	assert_true(as_u32(a, free_mt, &flags) && as_u32(a, free_mt + 4, &base));
+	assert_int_equal(flags, 0x80000001u);
+	assert_int_equal(base, 24);
 	assert_true(clr_desc_global(d, "ObjectToMethodTableUnmask", &v));
 	assert_int_equal(v, 7);
 	assert_string_equal(clr_desc_global_str(d, "Architecture"), "x64");
