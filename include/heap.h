@@ -69,6 +69,14 @@ struct heap_stat_row {
 enum ch_status heap_stat(struct heap *h, const struct heap_stat_row **rows,
 			 size_t *n, struct ch_err *err);
 
+/* The addresses of every instance of mt, in heap order. The index of all
+ * types is built on the first call (one walk after heap_stat; 8 bytes per
+ * object) and kept; *addrs is owned by h. *n is 0 for a type with no
+ * instances. */
+enum ch_status heap_instances(struct heap *h, uint64_t mt,
+			      const uint64_t **addrs, size_t *n,
+			      struct ch_err *err);
+
 /* Warnings recorded so far (damaged objects, looping lists): count, and
  * the i-th message (owned by h). */
 size_t heap_warning_count(struct heap *h);

@@ -39,6 +39,13 @@ struct heap {
 	struct heap_stat_row *stat;
 	size_t nstat;
 	bool stat_done;
+	/* the instance index: addresses grouped by type (rows of stat) */
+	uint64_t *idx;         /* every object, grouped */
+	size_t *idx_start;     /* per stat row: first slot in idx */
+	uint32_t *idx_slot;    /* open addressing: mt -> stat row + 1 */
+	size_t idx_cap;
+	bool idx_done;
+	pthread_mutex_t idx_lock; /* held while the index is built */
 };
 
 static void warn(struct heap *h, const char *fmt, ...)
@@ -145,6 +152,7 @@ enum ch_status heap_open(struct clr *c, struct heap **out, struct ch_err *err)
 	h->mask = clr_mt_mask(c);
 	h->free_mt = clr_free_mt(c);
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_mutex_init(&h->idx_lock, NULL);
 	const struct clr_gc_info *g = clr_gc(c);
 	size_t cap = 0;
 	enum ch_status st = CH_OK;
@@ -192,7 +200,11 @@ void heap_close(struct heap *h)
 	free(h->segs);
 	free(h->mts);
 	free(h->stat);
+	free(h->idx);
+	free(h->idx_start);
+	free(h->idx_slot);
 	pthread_mutex_destroy(&h->lock);
+	pthread_mutex_destroy(&h->idx_lock);
 	free(h);
 }
 
@@ -509,5 +521,121 @@ enum ch_status heap_stat(struct heap *h, const struct heap_stat_row **rows,
 	}
 	*rows = h->stat;
 	*n = h->nstat;
+	return CH_OK;
+}
+
+/* ---- the instance index ---- */
+
+/* Stat row of mt (open addressing over idx_slot), or -1. */
+static long idx_row(const struct heap *h, uint64_t mt)
+{
+	size_t k = mt_slot(mt, h->idx_cap);
+	for (size_t probe = 0; probe < h->idx_cap; probe++) {
+		uint32_t r = h->idx_slot[k];
+		if (r == 0)
+			return -1;
+		if (h->stat[r - 1].mt == mt)
+			return (long)r - 1;
+		k = (k + 1) & (h->idx_cap - 1);
+	}
+	return -1;
+}
+
+struct idx_fill {
+	struct heap *h;
+	size_t *next; /* per row: next free slot */
+	bool bad;
+};
+
+static bool idx_add(void *arg, uint64_t obj, uint64_t mt, uint64_t size)
+{
+	(void)size;
+	struct idx_fill *f = arg;
+	long r = idx_row(f->h, mt);
+	size_t end = (size_t)r + 1 < f->h->nstat ? f->h->idx_start[r + 1] : SIZE_MAX;
+	if (r < 0 || f->next[r] >= end) { /* the heap changed under us: it cannot */
+		f->bad = true;
+		return false;
+	}
+	f->h->idx[f->next[r]++] = obj;
+	return true;
+}
+
+static enum ch_status build_index(struct heap *h, struct ch_err *err)
+{
+	const struct heap_stat_row *rows;
+	size_t n;
+	enum ch_status st = heap_stat(h, &rows, &n, err);
+	if (st != CH_OK)
+		return st;
+	uint64_t total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += rows[i].count;
+	size_t cap = 16;
+	while (cap < 2 * n + 2)
+		cap *= 2;
+	if (total > SIZE_MAX / sizeof(uint64_t) || n >= UINT32_MAX)
+		return ch_set_error(err, CH_ENOMEM, "too many objects to index");
+	h->idx = malloc((total ? total : 1) * sizeof *h->idx);
+	h->idx_start = calloc(n + 1, sizeof *h->idx_start);
+	h->idx_slot = calloc(cap, sizeof *h->idx_slot);
+	size_t *next = calloc(n + 1, sizeof *next);
+	if (!h->idx || !h->idx_start || !h->idx_slot || !next) {
+		free(next);
+		return ch_set_error(err, CH_ENOMEM, "out of memory indexing %" PRIu64 " objects", total);
+	}
+	h->idx_cap = cap;
+	size_t at = 0;
+	for (size_t i = 0; i < n; i++) {
+		h->idx_start[i] = next[i] = at;
+		at += rows[i].count;
+		size_t k = mt_slot(rows[i].mt, cap);
+		while (h->idx_slot[k])
+			k = (k + 1) & (cap - 1);
+		h->idx_slot[k] = (uint32_t)i + 1;
+	}
+	h->idx_start[n] = at;
+	struct idx_fill f = { h, next, false };
+	heap_walk(h, idx_add, &f);
+	for (size_t i = 0; i < n && !f.bad; i++)
+		f.bad = next[i] != h->idx_start[i + 1];
+	free(next);
+	if (f.bad)
+		return ch_set_error(err, CH_ECORRUPT, "the heap walk did not repeat itself while indexing");
+	return CH_OK;
+}
+
+enum ch_status heap_instances(struct heap *h, uint64_t mt,
+			      const uint64_t **addrs, size_t *n,
+			      struct ch_err *err)
+{
+	enum ch_status st = CH_OK;
+	pthread_mutex_lock(&h->lock);
+	bool done = h->idx_done;
+	pthread_mutex_unlock(&h->lock);
+	if (!done) {
+		/* Index building runs once; concurrent callers wait for it. */
+		pthread_mutex_lock(&h->idx_lock);
+		if (!h->idx_done) {
+			st = build_index(h, err);
+			if (st != CH_OK) {
+				free(h->idx);
+				free(h->idx_start);
+				free(h->idx_slot);
+				h->idx = NULL;
+				h->idx_start = NULL;
+				h->idx_slot = NULL;
+			}
+			pthread_mutex_lock(&h->lock);
+			h->idx_done = st == CH_OK;
+			pthread_mutex_unlock(&h->lock);
+		}
+		pthread_mutex_unlock(&h->idx_lock);
+		if (st != CH_OK)
+			return st;
+	}
+	long r = idx_row(h, mt);
+	*addrs = r < 0 ? NULL : h->idx + h->idx_start[r];
+	*n = r < 0 ? 0 : h->idx_start[r + 1] - h->idx_start[r];
 	return CH_OK;
 }

@@ -208,10 +208,53 @@ static void test_segment_loop(void **state)
 	unlink(path);
 }
 
+static bool collect_cb(void *arg, uint64_t obj, uint64_t mt, uint64_t size)
+{
+	(void)size;
+	struct pick *p = arg;
+	if (mt == p->mt) {
+		if (p->n == 0)
+			p->obj = obj;
+		p->n++;
+		p->before = obj; /* the last one */
+	}
+	return true;
+}
+
+static void test_instance_index(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_open(&f, "visits.heap.dmp");
+	uint64_t mt = fx_mt(&f, "Bugfree.Spo.Analytics.Cli.Domain+Visit");
+	const uint64_t *a;
+	size_t n;
+	assert_int_equal(heap_instances(f.h, mt, &a, &n, &f.err), CH_OK);
+	assert_int_equal(n, 2000);
+	struct pick p = { .mt = mt };
+	heap_walk(f.h, collect_cb, &p);
+	assert_int_equal(a[0], p.obj);
+	assert_int_equal(a[n - 1], p.before);
+	for (size_t i = 1; i < n; i++)
+		assert_true(a[i - 1] < a[i]);
+	/* Every type's list has its stat count; unknown MTs have none. */
+	const struct heap_stat_row *rows;
+	size_t nr;
+	heap_stat(f.h, &rows, &nr, &f.err);
+	for (size_t i = 0; i < nr; i++) {
+		assert_int_equal(heap_instances(f.h, rows[i].mt, &a, &n, &f.err), CH_OK);
+		assert_int_equal(n, rows[i].count);
+	}
+	assert_int_equal(heap_instances(f.h, 0x1234, &a, &n, &f.err), CH_OK);
+	assert_int_equal(n, 0);
+	fx_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_walk_matches_stat),
+		cmocka_unit_test(test_instance_index),
 		cmocka_unit_test(test_garbage_mt),
 		cmocka_unit_test(test_array_length_past_segment),
 		cmocka_unit_test(test_zeroed_object),
