@@ -77,6 +77,14 @@ enum ch_status heap_instances(struct heap *h, uint64_t mt,
 			      const uint64_t **addrs, size_t *n,
 			      struct ch_err *err);
 
+/* Finds the object that contains address addr (its start or any byte
+ * inside it). Returns true and its address, MethodTable and size; false
+ * when addr is in no object (free space, outside every segment). Uses a
+ * table of one entry per 4 KB of each segment, built for a segment on its
+ * first lookup. Thread-safe. */
+bool heap_object_at(struct heap *h, uint64_t addr, uint64_t *obj,
+		    uint64_t *mt, uint64_t *size);
+
 /* Warnings recorded so far (damaged objects, looping lists): count, and
  * the i-th message (owned by h). */
 size_t heap_warning_count(struct heap *h);

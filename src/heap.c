@@ -46,6 +46,10 @@ struct heap {
 	size_t idx_cap;
 	bool idx_done;
 	pthread_mutex_t idx_lock; /* held while the index is built */
+	/* bricks for heap_object_at: per segment, per 4 KB, the first object
+	 * that reaches past the start of that 4 KB (0: none) */
+	uint64_t **bricks;
+	size_t *order;            /* segments sorted by start */
 };
 
 static void warn(struct heap *h, const char *fmt, ...)
@@ -203,6 +207,10 @@ void heap_close(struct heap *h)
 	free(h->idx);
 	free(h->idx_start);
 	free(h->idx_slot);
+	for (size_t i = 0; h->bricks && i < h->nsegs; i++)
+		free(h->bricks[i]);
+	free(h->bricks);
+	free(h->order);
 	pthread_mutex_destroy(&h->lock);
 	pthread_mutex_destroy(&h->idx_lock);
 	free(h);
@@ -337,15 +345,15 @@ static size_t ctx_from(const struct clr_alloc_ctx *ctx, size_t n, uint64_t va)
 }
 
 static enum ch_status walk_seg(struct walker *w, const struct heap_seg *s,
-			       const struct clr_alloc_ctx *ctx, size_t nctx,
-			       heap_obj_fn fn, void *arg, bool *stop)
+			       uint64_t from, const struct clr_alloc_ctx *ctx,
+			       size_t nctx, heap_obj_fn fn, void *arg, bool *stop)
 {
 	struct heap *h = w->h;
 	const unsigned ps = h->ps;
 	/* 32-bit: 4-byte alignment on the small object heap, 8 elsewhere. */
 	const uint64_t align = (ps == 8 || s->gen == HEAP_LOH || s->gen == HEAP_POH) ? 7 : 3;
-	size_t ci = ctx_from(ctx, nctx, s->start);
-	uint64_t obj = s->start;
+	size_t ci = ctx_from(ctx, nctx, from);
+	uint64_t obj = from;
 	while (obj < s->end) {
 		while (ci < nctx && ctx[ci].ptr < obj)
 			ci++;
@@ -416,7 +424,8 @@ enum ch_status heap_walk_segment(struct heap *h, size_t i, heap_obj_fn fn, void 
 		return CH_ENOMEM;
 	w->h = h;
 	bool stop = false;
-	enum ch_status st = walk_seg(w, &h->segs[i], ctx, nctx, fn, arg, &stop);
+	enum ch_status st = walk_seg(w, &h->segs[i], h->segs[i].start, ctx, nctx,
+				     fn, arg, &stop);
 	free(w);
 	return st;
 }
@@ -432,7 +441,7 @@ enum ch_status heap_walk(struct heap *h, heap_obj_fn fn, void *arg)
 	bool stop = false;
 	enum ch_status st = CH_OK;
 	for (size_t i = 0; i < h->nsegs && !stop && st == CH_OK; i++)
-		st = walk_seg(w, &h->segs[i], ctx, nctx, fn, arg, &stop);
+		st = walk_seg(w, &h->segs[i], h->segs[i].start, ctx, nctx, fn, arg, &stop);
 	free(w);
 	return st;
 }
@@ -638,4 +647,125 @@ enum ch_status heap_instances(struct heap *h, uint64_t mt,
 	*addrs = r < 0 ? NULL : h->idx + h->idx_start[r];
 	*n = r < 0 ? 0 : h->idx_start[r + 1] - h->idx_start[r];
 	return CH_OK;
+}
+
+/* ---- interior pointers ---- */
+
+#define BRICK_SHIFT 12
+
+struct brick_fill {
+	uint64_t *b;
+	uint64_t start;
+	size_t n, next; /* bricks, first not yet set */
+};
+
+static bool brick_add(void *arg, uint64_t obj, uint64_t mt, uint64_t size)
+{
+	(void)mt;
+	struct brick_fill *f = arg;
+	uint64_t last = (obj + size - 1 - f->start) >> BRICK_SHIFT;
+	for (; f->next <= last && f->next < f->n; f->next++)
+		f->b[f->next] = obj;
+	return true;
+}
+
+static int seg_cmp(const void *x, const void *y, void *arg)
+{
+	const struct heap_seg *s = arg;
+	uint64_t a = s[*(const size_t *)x].start, b = s[*(const size_t *)y].start;
+	return a < b ? -1 : a > b;
+}
+
+/* The segment holding addr (by binary search over starts), or -1. */
+static long seg_of(struct heap *h, uint64_t addr)
+{
+	size_t lo = 0, hi = h->nsegs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (h->segs[h->order[mid]].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* segments do not overlap, but empty ones may share a start */
+	for (size_t k = lo; k-- > 0;) {
+		const struct heap_seg *s = &h->segs[h->order[k]];
+		if (addr >= s->start && addr < s->end)
+			return (long)h->order[k];
+		if (s->end > s->start && addr >= s->end)
+			break;
+	}
+	return -1;
+}
+
+struct find {
+	uint64_t addr, obj, mt, size;
+	bool found;
+};
+
+static bool find_cb(void *arg, uint64_t obj, uint64_t mt, uint64_t size)
+{
+	struct find *f = arg;
+	if (obj > f->addr)
+		return false;
+	if (f->addr - obj < size) {
+		f->obj = obj;
+		f->mt = mt;
+		f->size = size;
+		f->found = true;
+		return false;
+	}
+	return true;
+}
+
+bool heap_object_at(struct heap *h, uint64_t addr, uint64_t *obj,
+		    uint64_t *mt, uint64_t *size)
+{
+	pthread_mutex_lock(&h->idx_lock);
+	if (!h->order && h->nsegs) {
+		h->order = malloc(h->nsegs * sizeof *h->order);
+		h->bricks = calloc(h->nsegs, sizeof *h->bricks);
+		if (!h->order || !h->bricks) {
+			free(h->order);
+			free(h->bricks);
+			h->order = NULL;
+			h->bricks = NULL;
+			pthread_mutex_unlock(&h->idx_lock);
+			return false;
+		}
+		for (size_t i = 0; i < h->nsegs; i++)
+			h->order[i] = i;
+		qsort_r(h->order, h->nsegs, sizeof *h->order, seg_cmp, h->segs);
+	}
+	long si = h->order ? seg_of(h, addr) : -1;
+	uint64_t from = 0;
+	if (si >= 0) {
+		const struct heap_seg *s = &h->segs[si];
+		size_t nb = (size_t)((s->end - s->start + (1u << BRICK_SHIFT) - 1) >> BRICK_SHIFT);
+		if (!h->bricks[si] && (h->bricks[si] = calloc(nb ? nb : 1, sizeof(uint64_t)))) {
+			struct brick_fill f = { h->bricks[si], s->start, nb, 0 };
+			heap_walk_segment(h, (size_t)si, brick_add, &f);
+		}
+		if (h->bricks[si])
+			from = h->bricks[si][(addr - s->start) >> BRICK_SHIFT];
+	}
+	pthread_mutex_unlock(&h->idx_lock);
+	if (!from || from > addr)
+		return false;
+	size_t nctx;
+	const struct clr_alloc_ctx *ctx = clr_alloc_contexts(h->c, &nctx);
+	struct walker *w = calloc(1, sizeof *w);
+	if (!w)
+		return false;
+	w->h = h;
+	struct find f = { .addr = addr };
+	bool stop = false;
+	walk_seg(w, &h->segs[si], from, ctx, nctx, find_cb, &f, &stop);
+	free(w);
+	if (f.found) {
+		*obj = f.obj;
+		*mt = f.mt;
+		*size = f.size;
+	}
+	return f.found;
 }

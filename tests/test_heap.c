@@ -247,6 +247,24 @@ static void test_instance_index(void **state)
 	}
 	assert_int_equal(heap_instances(f.h, 0x1234, &a, &n, &f.err), CH_OK);
 	assert_int_equal(n, 0);
+	/* Every byte of a Visit resolves to it; the byte after it does not. */
+	assert_int_equal(heap_instances(f.h, mt, &a, &n, &f.err), CH_OK);
+	const struct clr_type *t = clr_type_of(f.c, mt, &f.err);
+	for (size_t i = 0; i < n; i += 97) {
+		for (uint64_t off = 0; off < t->base_size; off += 7) {
+			uint64_t obj, omt, size;
+			assert_true(heap_object_at(f.h, a[i] + off, &obj, &omt, &size));
+			assert_int_equal(obj, a[i]);
+			assert_int_equal(omt, mt);
+			assert_int_equal(size, t->base_size);
+		}
+		uint64_t obj, omt, size;
+		if (heap_object_at(f.h, a[i] + t->base_size, &obj, &omt, &size))
+			assert_int_equal(obj, a[i] + t->base_size);
+	}
+	uint64_t o2, m2, s2;
+	assert_false(heap_object_at(f.h, 0x10, &o2, &m2, &s2));
+	assert_false(heap_object_at(f.h, UINT64_MAX - 8, &o2, &m2, &s2));
 	fx_close(&f);
 }
 
