@@ -283,8 +283,9 @@ size_t as_file_span(struct as *a, const struct as_seg *s, uint64_t va,
 		return 0;
 	uint64_t in_seg = va - s->va, lim = s->size - in_seg, off = 0;
 	bool found = false;
-	if (a->elf_dump) {
-		/* NT_FILE says which file offset is mapped here. */
+	if (a->elf_dump && f->pe) {
+		/* A PE file in an ELF core, mapped flat or laid out: NT_FILE
+		 * gives the file offset; the section holding it decides. */
 		off = s->file_off + in_seg;
 		if (off < s->file_off)
 			return 0;
@@ -297,7 +298,9 @@ size_t as_file_span(struct as *a, const struct as_seg *s, uint64_t va,
 			}
 		}
 	} else {
-		/* A minidump gives only the base: lay the image out. */
+		/* Image address from the base; the segment (ELF PT_LOAD, PE
+		 * section) holding it gives the file offset. In an ELF core
+		 * NT_FILE must agree. */
 		if (va < f->bias)
 			return 0;
 		uint64_t addr = va - f->bias;
@@ -310,6 +313,8 @@ size_t as_file_span(struct as *a, const struct as_seg *s, uint64_t va,
 					lim = r->size - (addr - r->addr);
 			}
 		}
+		if (found && a->elf_dump && off != s->file_off + in_seg)
+			return 0;
 	}
 	if (!found || off >= f->len)
 		return 0;

@@ -281,9 +281,9 @@ static enum ch_status probe(struct dump *d, struct ch_err *err)
 		return CH_OK;
 	}
 	char hex[16] = "", txt[8] = "";
-	size_t n = d->len < 4 ? d->len : 4;
+	size_t n = d->len < 4 ? d->len : 4, k = 0;
 	for (size_t i = 0; i < n; i++) {
-		snprintf(hex + 3 * i, sizeof hex - 3 * i, "%s%02x", i ? " " : "", m[i]);
+		k += (size_t)snprintf(hex + k, sizeof hex - k, "%s%02x", i ? " " : "", m[i]);
 		txt[i] = m[i] >= 0x20 && m[i] < 0x7f ? (char)m[i] : '.';
 	}
 	txt[n] = '\0';
