@@ -289,23 +289,23 @@ enum ch_status clr_open(struct as *a, struct clr **out, struct ch_err *err)
 		st = ch_set_error(err, CH_EUNSUPPORTED,
 				  "%s: .NET Framework (%s) is not supported yet", dp,
 				  c->rt.module->name);
+	bool legacy = false;
 	if (st == CH_OK) {
 		st = clr_desc_open(a, c->rt.module, &c->desc, err);
-		if (st == CH_ENOTFOUND)
-			st = ch_set_error(err, CH_EUNSUPPORTED,
-					  "%s: runtime %s has no contract descriptor (.NET 9 and later have one); "
-					  "older runtimes are not supported yet", dp,
-					  c->rt.product_version[0] ? c->rt.product_version : c->rt.file_version);
+		if (st == CH_ENOTFOUND) { /* .NET 8 and older: built-in tables */
+			legacy = true;
+			st = clr_legacy_open(c, err);
+		}
 	}
-	if (st == CH_OK)
+	if (st == CH_OK && !legacy)
 		st = read_offsets(c, err);
-	if (st == CH_OK)
+	if (st == CH_OK && !legacy)
 		st = global_var(c, "FreeObjectMethodTable", &c->free_mt, err);
-	if (st == CH_OK)
+	if (st == CH_OK && !legacy)
 		st = global_var(c, "StringMethodTable", &c->string_mt, err);
-	if (st == CH_OK)
+	if (st == CH_OK && !legacy)
 		st = global_var(c, "ObjectMethodTable", &c->object_mt, err);
-	if (st == CH_OK) {
+	if (st == CH_OK && !legacy) {
 		uint64_t m = 0;
 		c->mt_mask = ~(uint64_t)(c->ps == 8 ? 7 : 3);
 		if (clr_desc_global(c->desc, "ObjectToMethodTableUnmask", &m) && m < 64)
@@ -313,6 +313,9 @@ enum ch_status clr_open(struct as *a, struct clr **out, struct ch_err *err)
 		c->statics_mask = ~(uint64_t)1;
 		if (clr_desc_global(c->desc, "StaticsPointerMask", &m))
 			c->statics_mask = m;
+		clr_desc_global(c->desc, "ThreadStore", &c->threadstore_var);
+	}
+	if (st == CH_OK) {
 		st = find_gc(c, err);
 	}
 	if (st != CH_OK) {
@@ -390,17 +393,19 @@ const struct clr_alloc_ctx *clr_alloc_contexts(struct clr *c, size_t *n)
 	if (!c->ctx_loaded) {
 		size_t cap = 0;
 		const struct clr_off *o = &c->off;
-		uint64_t ts, link = 0;
-		if (o->have_threads && global_var(c, "ThreadStore", &ts, NULL) == CH_OK)
+		uint64_t ts = 0, link = 0;
+		if (o->have_threads && c->threadstore_var &&
+		    clr_rdptr(c, c->threadstore_var, &ts) && ts)
 			clr_rdptr(c, ts + o->ts_first, &link);
 		for (unsigned k = 0; link && k < MAX_THREADS; k++) {
-			uint64_t th = link - o->th_link, rtl, ptr, limit;
-			if (clr_rdptr(c, th + o->th_rtl, &rtl) && rtl) {
-				uint64_t ctx = rtl + o->rtl_ctx + o->eeac_gc;
-				if (clr_rdptr(c, ctx + o->gcac_ptr, &ptr) &&
-				    clr_rdptr(c, ctx + o->gcac_limit, &limit))
-					add_ctx(c, &cap, ptr, limit);
-			}
+			uint64_t th = link - o->th_link, rtl, ptr, limit, ctx = 0;
+			if (o->ctx_before_link)
+				ctx = link - o->ctx_before_link;
+			else if (clr_rdptr(c, th + o->th_rtl, &rtl) && rtl)
+				ctx = rtl + o->rtl_ctx + o->eeac_gc;
+			if (ctx && clr_rdptr(c, ctx + o->gcac_ptr, &ptr) &&
+			    clr_rdptr(c, ctx + o->gcac_limit, &limit))
+				add_ctx(c, &cap, ptr, limit);
 			if (!clr_rdptr(c, th + o->th_link, &link))
 				break;
 		}

@@ -246,8 +246,9 @@ static bool load_fields(struct clr *c, const struct clr_type *t,
 	if (t->kind == CLR_KIND_ARRAY || t->kind == CLR_KIND_FREE)
 		return true;
 	if (!o->have_fields) {
-		snprintf(ferr, ferrsz, "the contract descriptor of runtime %s does not describe "
-			 "EEClass fields, so fields cannot be read", c->rt.product_version);
+		snprintf(ferr, ferrsz, "fields of runtime %s cannot be read yet: nothing in the dump "
+			 "describes its EEClass layout (no contract descriptor entry)",
+			 c->rt.product_version);
 		return false;
 	}
 	for (const struct clr_type *x = t; x && depth < MAX_CHAIN;

@@ -25,6 +25,11 @@ struct clr_off {
 	uint32_t th_rtl, th_link, ts_first, rtl_ctx, eeac_gc, gcac_ptr,
 		gcac_limit;
 	bool have_fields, have_maps, have_statics, have_layout, have_threads;
+	/* runtimes without a descriptor (clr_legacy.c) */
+	uint32_t mt_token16;        /* TypeDef RID as a u16 here (0: MTFlags2 >> 8) */
+	uint32_t mod_name_in_image; /* Module field pointing into its image */
+	uint32_t ctx_before_link;   /* alloc context inline, this far before the link */
+	bool rank_from_size;        /* array rank from the base size */
 };
 
 struct clr_module {
@@ -45,6 +50,7 @@ struct clr {
 	struct clr_off off;
 	struct clr_gc_info gc;
 	uint64_t free_mt, string_mt, object_mt, mt_mask, statics_mask;
+	uint64_t threadstore_var; /* address of ThreadStore::s_pThreadStore */
 	struct clr_alloc_ctx *ctx;
 	size_t nctx;
 	bool ctx_loaded;
@@ -82,6 +88,10 @@ void clr_typedef_name(const struct md *md, uint32_t rid, unsigned nargs,
  * held. */
 bool clr_type_fields_cached(const struct clr_type *t, struct clr_field ***fields,
 			    size_t **n, size_t **ninstance, char **ferr);
+
+/* Fills offsets and well-known MethodTables for a runtime without a
+ * contract descriptor from the built-in table of its version. */
+enum ch_status clr_legacy_open(struct clr *c, struct ch_err *err);
 
 /* Frees the type and module caches (clr_close). */
 void clr_types_free(struct clr *c);

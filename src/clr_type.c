@@ -78,6 +78,16 @@ static const struct dump_module *dump_module_at(struct clr *c, uint64_t base)
 	return NULL;
 }
 
+static const struct dump_module *dump_module_holding(struct clr *c, uint64_t va)
+{
+	size_t n;
+	const struct dump_module *m = dump_modules(as_dump(c->a), &n);
+	for (size_t i = 0; i < n; i++)
+		if (va >= m[i].base && va - m[i].base < m[i].size)
+			return &m[i];
+	return NULL;
+}
+
 /* Opens the metadata of the image at base in the given layout. */
 static enum ch_status open_md(struct clr *c, struct clr_module *mod,
 			      uint64_t base, bool mapped, uint64_t image_len,
@@ -124,8 +134,17 @@ static void load_module(struct clr *c, struct clr_module *mod)
 	uint32_t flags = 0, lsize = 0;
 	bool know_layout = false;
 	struct ch_err err = { 0 };
-	clr_rdptr(c, mod->addr + o->mod_base, &base);
-	const struct dump_module *dm = base ? dump_module_at(c, base) : NULL;
+	const struct dump_module *dm = NULL;
+	if (o->mod_name_in_image) {
+		/* The image is the mapping that holds the module's name. */
+		uint64_t name;
+		if (clr_rdptr(c, mod->addr + o->mod_name_in_image, &name) &&
+		    (dm = dump_module_holding(c, name)))
+			base = dm->base;
+	} else {
+		clr_rdptr(c, mod->addr + o->mod_base, &base);
+		dm = base ? dump_module_at(c, base) : NULL;
+	}
 	if (dm) {
 		mod->name = strdup(dm->name);
 	} else {
@@ -377,7 +396,11 @@ static bool load_type(struct clr *c, struct clr_type_ent *e, int depth)
 	if (t->kind == CLR_KIND_ARRAY) {
 		uint8_t rank = 1;
 		t->sz_array = cat & CLR_MTF_CATEGORY_IF_ARRAY_THEN_SZ;
-		if (!t->sz_array)
+		/* A multi-dimensional array's base size holds a length and a
+		 * lower bound (4 bytes each) per dimension. */
+		if (!t->sz_array && o->rank_from_size)
+			rank = t->base_size > 3u * c->ps ? (uint8_t)((t->base_size - 3u * c->ps) / 8) : 1;
+		else if (!t->sz_array)
 			as_read(c->a, t->eeclass + o->arr_rank, &rank, 1);
 		t->rank = rank ? rank : 1;
 		clr_rdptr(c, mt + o->mt_perinst, &t->elem_th);
@@ -404,6 +427,9 @@ static bool load_type(struct clr *c, struct clr_type_ent *e, int depth)
 	} else {
 		t->elem_type = elem;
 		t->token = 0x02000000u | (t->flags2 >> 8);
+		uint16_t rid16;
+		if (o->mt_token16 && as_read(c->a, mt + o->mt_token16, &rid16, 2) == 2)
+			t->token = 0x02000000u | rid16;
 		if (!(t->flags & CLR_MTF_HAS_COMPONENT_SIZE) &&
 		    (t->flags & CLR_MTF_GENERICS_MASK)) {
 			uint64_t pii, dict;

@@ -21,6 +21,7 @@ static void test_gc_modes(void **state)
 		{ "zoo-svr.heap.dmp", true, true, 2 },
 		{ "zoo-seg.heap.dmp", false, false, 1 },
 		{ "zoo-net9.full.dmp", false, true, 1 },
+		{ "zoo-net8.full.dmp", false, true, 1 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct fx f;
@@ -195,6 +196,29 @@ static void test_statics_holder(void **state)
 	fx_close(&f);
 }
 
+/* .NET 8 has no contract descriptor: the built-in table names its types,
+ * and fields say clearly that they need what 8 does not publish. */
+static void test_net8_profile(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_open(&f, "zoo-net8.full.dmp");
+	assert_int_equal(clr_runtime(f.c)->major, 8);
+	const struct clr_type *s = clr_type_of(f.c, clr_string_mt(f.c), &f.err);
+	assert_string_equal(s->name, "System.String");
+	const struct clr_type *o = clr_type_of(f.c, clr_object_mt(f.c), &f.err);
+	assert_string_equal(o->name, "System.Object");
+	uint64_t mt = fx_mt(&f, "Zoo.Duo<System.String, Zoo.Duo<System.Int32, System.Int32>>");
+	assert_true(mt != 0);
+	const struct clr_type *md = clr_type_of(f.c, fx_mt(&f, "System.Int32[,]"), &f.err);
+	assert_non_null(md);
+	assert_int_equal(md->rank, 2);
+	size_t n;
+	assert_null(clr_type_fields(f.c, clr_type_of(f.c, mt, NULL), &n, NULL, &f.err));
+	assert_non_null(strstr(f.err.msg, "cannot be read"));
+	fx_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +227,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_fields_inheritance),
 		cmocka_unit_test(test_statics_holder),
+		cmocka_unit_test(test_net8_profile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
