@@ -85,6 +85,18 @@ static enum ch_status read_offsets(struct clr *c, struct ch_err *err)
 		{ "EEClass", "InternalCorElementType", &o->ee_elem },
 	};
 	o->have_fields = need_all(c, fields, 6, false, err) == CH_OK;
+	if (!o->have_fields && c->rt.major == 9) {
+		/* .NET 9 publishes no EEClass fields but lays EEClass out as
+		 * 10 does (class.h; checked on 9.0.20 dumps: FieldDescs point
+		 * back at their type, counts match the metadata). */
+		o->ee_fields = 24;
+		o->ee_attr = 40;
+		o->ee_elem = 48;
+		o->ee_ninst = 50;
+		o->ee_nstatic = 54;
+		o->ee_nthread = 58;
+		o->have_fields = true;
+	}
 	const struct need maps[] = {
 		{ "Module", "TypeDefToMethodTableMap", &o->mod_typedef_map },
 		{ "ModuleLookupMap", "Next", &o->map_next },
@@ -93,6 +105,16 @@ static enum ch_status read_offsets(struct clr *c, struct ch_err *err)
 		{ "ModuleLookupMap", "SupportedFlagsMask", &o->map_mask },
 	};
 	o->have_maps = need_all(c, maps, 5, false, err) == CH_OK;
+	if (!o->have_maps && c->rt.major == 9 &&
+	    clr_desc_offset(c->desc, "Module", "TypeDefToMethodTableMap", &o->mod_typedef_map) &&
+	    clr_desc_offset(c->desc, "ModuleLookupMap", "TableData", &o->map_data)) {
+		/* 9 names only TableData of LookupMapBase (ceeload.h):
+		 * pNext, pTable, dwCount, supportedFlags as in 10. */
+		o->map_next = 0;
+		o->map_count = 16;
+		o->map_mask = 24;
+		o->have_maps = true;
+	}
 	const struct need statics[] = {
 		{ "MethodTable", "AuxiliaryData", &o->mt_aux },
 		{ "DynamicStaticsInfo", "!", &o->ds_size },
@@ -100,6 +122,15 @@ static enum ch_status read_offsets(struct clr *c, struct ch_err *err)
 		{ "DynamicStaticsInfo", "NonGCStatics", &o->ds_nongc },
 	};
 	o->have_statics = need_all(c, statics, 4, false, err) == CH_OK;
+	if (!o->have_statics && c->rt.major == 9) {
+		/* 9 has 10's statics scheme (methodtable.h): AuxiliaryData
+		 * after the module pointer, DynamicStaticsInfo just before it. */
+		o->mt_aux = 0x20;
+		o->ds_size = 24;
+		o->ds_gc = 0;
+		o->ds_nongc = 8;
+		o->have_statics = true;
+	}
 	const struct need layout[] = {
 		{ "Module", "PEAssembly", &o->mod_peassembly },
 		{ "PEAssembly", "PEImage", &o->pea_image },

@@ -196,6 +196,35 @@ static void test_statics_holder(void **state)
 	fx_close(&f);
 }
 
+/* Primitive statics live at the non-GC statics base plus their offset; the
+ * zoo's truth says Counter is 42. .NET 9 reads through the same scheme. */
+static void test_primitive_static(void **state)
+{
+	(void)state;
+	static const char *const dumps[] = { "zoo.heap.dmp", "zoo-net9.full.dmp", "zoo-svr.heap.dmp" };
+	for (size_t i = 0; i < 3; i++) {
+		struct fx f;
+		fx_open(&f, dumps[i]);
+		uint64_t dog = fx_mt(&f, "Zoo.Dog");
+		uint64_t mt = clr_find_type(f.c, "Zoo.Statics", &dog, 1);
+		if (!mt)
+			fail_msg("%s: no Zoo.Statics", dumps[i]);
+		const struct clr_type *t = clr_type_of(f.c, mt, &f.err);
+		size_t n;
+		const struct clr_field *fl = clr_type_fields(f.c, t, &n, NULL, &f.err);
+		assert_non_null(fl);
+		const struct clr_field *counter = field(fl, n, "Counter");
+		assert_non_null(counter);
+		assert_int_equal(counter->elem, MD_ELEM_I4);
+		uint64_t gc, ngc;
+		clr_type_statics(f.c, t, &gc, &ngc);
+		uint32_t v;
+		assert_true(ngc && as_u32(f.a, ngc + counter->offset, &v));
+		assert_int_equal(v, 42);
+		fx_close(&f);
+	}
+}
+
 /* .NET 8 has no contract descriptor: the built-in table names its types,
  * and fields say clearly that they need what 8 does not publish. */
 static void test_net8_profile(void **state)
@@ -227,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_fields_inheritance),
 		cmocka_unit_test(test_statics_holder),
+		cmocka_unit_test(test_primitive_static),
 		cmocka_unit_test(test_net8_profile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
