@@ -1,17 +1,12 @@
 /* as.c - the address space: virtual address -> bytes of the mapped dump,
- * by binary search over its sorted ranges, with a per-thread hint of the
- * last range hit (heap walks read neighbouring addresses millions of
- * times). Where the dump lacks a module's pages they are read from the
+ * by binary search over its sorted ranges, after a check of the range hit
+ * last (heap walks read neighbouring addresses millions of times). Where the dump lacks a module's pages they are read from the
  * module's file (as_file.c decides which file and which of its bytes). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "as_priv.h"
-
-/* Index of the last chunk found by this thread, in whichever space; it is
- * only a hint, checked before use, so sharing it between spaces is safe. */
-static _Thread_local size_t as_hint;
 
 static int seg_cmp(const void *a, const void *b)
 {
@@ -126,9 +121,9 @@ enum ch_status as_add_search_dir(struct as *a, const char *dir)
 }
 
 /* The dump chunk holding va, or NULL. */
-static inline const struct as_chunk *find_chunk(const struct as *a, uint64_t va)
+static inline const struct as_chunk *find_chunk(struct as *a, uint64_t va)
 {
-	size_t h = as_hint;
+	size_t h = atomic_load_explicit(&a->hint, memory_order_relaxed);
 	if (h < a->nch && va - a->ch[h].va < a->ch[h].size)
 		return &a->ch[h];
 	size_t lo = 0, hi = a->nch;
@@ -141,7 +136,7 @@ static inline const struct as_chunk *find_chunk(const struct as *a, uint64_t va)
 	}
 	if (lo == 0 || va - a->ch[lo - 1].va >= a->ch[lo - 1].size)
 		return NULL;
-	as_hint = lo - 1;
+	atomic_store_explicit(&a->hint, lo - 1, memory_order_relaxed);
 	return &a->ch[lo - 1];
 }
 

@@ -62,6 +62,9 @@ struct as {
 	bool elf_dump; /* module segments carry NT_FILE file offsets */
 	struct as_chunk *ch;
 	size_t nch;
+	/* The chunk found last, by any thread: only a hint, checked before
+	 * use, so a stale value from another thread costs a search, no more. */
+	_Atomic size_t hint;
 	struct as_seg *segs;
 	size_t nsegs;
 	struct as_file *mf;

@@ -240,8 +240,10 @@ static enum ch_status add_modules(struct dump *d, struct nt_file_ent *e, size_t 
 				if (!extent && dump_pe_identity(d, base, &stamp, &size))
 					extent = size;
 			}
-			uint64_t limit = extent && extent < UINT64_MAX - base - 0xfff ?
-					 (base + extent + 0xfff) & ~(uint64_t)0xfff : 0;
+			uint64_t limit = 0;
+			if (extent && base < UINT64_MAX - 0x1fff &&
+			    extent < UINT64_MAX - 0x1fff - base)
+				limit = (base + extent + 0xfff) & ~(uint64_t)0xfff;
 			size_t l = k + 1;
 			for (; l < j; l++) {
 				if (limit ? e[l].start >= limit : e[l].start - end > MAX_IMAGE_GAP)
