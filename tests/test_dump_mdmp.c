@@ -16,13 +16,17 @@
 #include "fixture.h"
 #include "mkdump.h"
 
-/* The shared folder of real minidumps, next to the project. */
+/* The shared folder of real minidumps next to the project ($MINIDUMP_DIR
+ * overrides). They are not the project's to commit: where the folder is
+ * absent, the tests that read them are skipped, saying so. */
 static void external_path(char *out, size_t n, const char *name)
 {
 	const char *dir = getenv("MINIDUMP_DIR");
 	snprintf(out, n, "%s/%s", dir && *dir ? dir : "../shared/external/minidumps", name);
-	if (access(out, R_OK) != 0 && !(dir && *dir))
-		snprintf(out, n, "/work/shared/external/minidumps/%s", name);
+	if (access(out, R_OK) != 0) {
+		print_message("%s is not here: test skipped\n", out);
+		skip();
+	}
 }
 
 static struct dump *open_external(const char *name)
