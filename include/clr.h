@@ -202,4 +202,52 @@ enum ch_status clr_module_types(struct clr *c, uint64_t module_addr,
 uint64_t clr_find_type(struct clr *c, const char *name, const uint64_t *mts,
 		       size_t n);
 
+/* ---- resolving declared types (clr_resolve.c) ---------------------------
+ * From metadata tokens and field signatures to the runtime's MethodTables:
+ * TypeDefs through the module's TypeDef map, TypeRefs through its TypeRef
+ * map or by name in the loaded modules, generic instantiations and arrays
+ * from the instantiated types each module keeps (AvailableTypeParams).
+ * Only types the runtime has loaded can be found; 0 means "not found". */
+
+struct clr_resolver;
+
+/* Opens a resolver over c (borrowed). Free with clr_resolver_close.
+ * Thread-safe. Returns CH_OK or CH_ENOMEM. */
+enum ch_status clr_resolver_open(struct clr *c, struct clr_resolver **out,
+				 struct ch_err *err);
+void clr_resolver_close(struct clr_resolver *r);
+
+/* Entry rid of the ModuleLookupMap chain at map (a Module's TypeDef or
+ * TypeRef map), with the map's flag bits cleared; 0 when absent. */
+uint64_t clr_module_map_lookup(struct clr *c, uint64_t map, uint32_t rid);
+
+/* The MethodTable of TypeDef token in module (a Module*), 0 when the
+ * runtime has not loaded it. */
+uint64_t clr_resolve_typedef(struct clr_resolver *r, uint64_t module, uint32_t token);
+/* The MethodTable a TypeRef token of module refers to, 0 when unknown. */
+uint64_t clr_resolve_typeref(struct clr_resolver *r, uint64_t module, uint32_t token);
+/* The MethodTable of a primitive, string or object element type. */
+uint64_t clr_resolve_primitive(struct clr_resolver *r, uint8_t elem);
+/* The loaded instantiation of the generic type def_mt (its open
+ * MethodTable) over args[0..nargs) (exact TypeHandles); hint_module is
+ * searched too. 0 when the runtime holds none. */
+uint64_t clr_resolve_generic(struct clr_resolver *r, uint64_t def_mt,
+			     const uint64_t *args, unsigned nargs, uint64_t hint_module);
+/* The loaded array type of elem with the given rank (sz: a T[] vector). */
+uint64_t clr_resolve_array(struct clr_resolver *r, uint64_t elem, unsigned rank,
+			   bool sz);
+/* The declared type of field f as a TypeHandle (generic parameters taken
+ * from f's declaring type), or 0 when it cannot be resolved. */
+uint64_t clr_resolve_field(struct clr_resolver *r, const struct clr_field *f);
+
+/* The loaded modules (Module*): System.Private.CoreLib, the AppDomain's
+ * assemblies, and any added with clr_resolver_add_module. The array is
+ * owned by r and valid until the next add. */
+const uint64_t *clr_resolver_modules(struct clr_resolver *r, size_t *n);
+void clr_resolver_add_module(struct clr_resolver *r, uint64_t module);
+/* Calls fn for every instantiated type (generic instantiations, arrays)
+ * whose loader module is module, until fn returns false. */
+enum ch_status clr_module_param_types(struct clr_resolver *r, uint64_t module,
+				      clr_mt_fn fn, void *arg);
+
 #endif
