@@ -69,7 +69,7 @@ fixtures:
 	sh fixtures/make-dumps.sh $(BUILD)/fresh
 
 bench: all
-	sh bench/run.sh
+	bash bench/run.sh
 
 install: all
 	install -D -m 0755 $(BUILD)/mount.clrheap $(DESTDIR)/sbin/mount.clrheap
