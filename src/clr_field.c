@@ -234,6 +234,26 @@ static bool read_fielddescs(struct clr *c, const struct clr_type *t,
 	return true;
 }
 
+/* A count kept in the EEClass: a u16 field (descriptor runtimes) or a
+ * DWORD after the fixed fields (.NET 8, when not bit-packed). */
+static bool ee_count(struct clr *c, const struct clr_type *t, uint32_t off,
+		     uint32_t *v)
+{
+	const struct clr_off *o = &c->off;
+	if (!o->ee_counts_at) {
+		uint16_t x;
+		if (as_read(c->a, t->eeclass + off, &x, 2) != 2)
+			return false;
+		*v = x;
+		return true;
+	}
+	uint8_t fixed, packed;
+	if (as_read(c->a, t->eeclass + o->ee_counts_at, &fixed, 1) != 1 ||
+	    as_read(c->a, t->eeclass + o->ee_packed_at, &packed, 1) != 1 || packed)
+		return false;
+	return as_u32(c->a, t->eeclass + fixed + off, v);
+}
+
 static bool load_fields(struct clr *c, const struct clr_type *t,
 			struct clr_field **out, size_t *nout, size_t *ninst,
 			char *ferr, size_t ferrsz)
@@ -254,14 +274,15 @@ static bool load_fields(struct clr *c, const struct clr_type *t,
 	for (const struct clr_type *x = t; x && depth < MAX_CHAIN;
 	     x = x->parent_mt ? clr_type_of(c, x->parent_mt, NULL) : NULL)
 		chain[depth++] = x;
-	uint16_t counts[MAX_CHAIN], nstatic = 0;
+	uint32_t counts[MAX_CHAIN], nstatic = 0;
 	for (size_t k = 0; k < depth; k++) {
-		if (as_read(c->a, chain[k]->eeclass + o->ee_ninst, &counts[k], 2) != 2) {
-			snprintf(ferr, ferrsz, "EEClass of %s is not in the dump", chain[k]->name);
+		if (!ee_count(c, chain[k], o->ee_ninst, &counts[k])) {
+			snprintf(ferr, ferrsz, "EEClass of %s is not in the dump, or its counts are packed",
+				 chain[k]->name);
 			return false;
 		}
 	}
-	as_read(c->a, t->eeclass + o->ee_nstatic, &nstatic, 2);
+	ee_count(c, t, o->ee_nstatic, &nstatic);
 	size_t total = counts[0] + (size_t)nstatic;
 	if (total > MAX_FIELDS) {
 		snprintf(ferr, ferrsz, "%s claims %zu fields", t->name, total);

@@ -46,6 +46,19 @@ static const struct legacy_profile profiles[] = {
 			.ts_first = 160, .th_link = 0, .ctx_before_link = 0x90,
 			.gcac_ptr = 0, .gcac_limit = 8,
 			.rank_from_size = true, .have_threads = true,
+			/* EEClass: FieldDescList, attributes and element type
+			 * as in 10; the counts are the DWORDs that follow the
+			 * fixed fields (their size is the byte at +50), when
+			 * the byte at +49 says they are not bit-packed: [0]
+			 * instance fields, [2] statics, [6] thread statics. */
+			.ee_fields = 24, .ee_attr = 40, .ee_elem = 48,
+			.ee_counts_at = 50, .ee_packed_at = 49,
+			.ee_ninst = 0, .ee_nstatic = 8, .ee_nthread = 24,
+			.have_fields = true,
+			/* Module::m_TypeDefToMethodTableMap, a LookupMap as in
+			 * 10: next, table, count, supported flags. */
+			.mod_typedef_map = 752, .map_next = 0, .map_data = 8,
+			.map_count = 16, .map_mask = 24, .have_maps = true,
 		},
 	},
 };

@@ -30,6 +30,8 @@ struct clr_off {
 	uint32_t mod_name_in_image; /* Module field pointing into its image */
 	uint32_t ctx_before_link;   /* alloc context inline, this far before the link */
 	bool rank_from_size;        /* array rank from the base size */
+	uint32_t ee_counts_at;      /* byte: where the DWORD counts start (0: u16 fields) */
+	uint32_t ee_packed_at;      /* byte: nonzero when those counts are bit-packed */
 };
 
 struct clr_module {
