@@ -21,7 +21,7 @@
 struct mtinfo {
 	uint64_t mt;
 	uint32_t base, comp;
-	uint8_t state; /* 0 empty, 1 valid, 2 invalid */
+	uint8_t state; /* 1 valid, 2 invalid (mt 0: an empty slot) */
 };
 
 struct heap {
@@ -246,50 +246,64 @@ static size_t mt_slot(uint64_t mt, size_t cap)
 	return (size_t)(x >> 32) & (cap - 1);
 }
 
-/* Looks mt up, validating and adding it on first sight. The table is
- * shared by walkers: a copy of the entry is returned under the lock only
- * on a miss; hits read a stable slot (entries never move but on growth,
- * which happens under the lock, so walkers keep a private cache too). */
+/* Open-addressing tables keyed by a nonzero MT stored first in each entry
+ * of esz bytes (0 marks an empty slot). Returns the slot of mt: its entry,
+ * or the empty slot where it belongs. */
+static void *mt_table_slot(void *v, size_t cap, size_t esz, uint64_t mt)
+{
+	size_t k = mt_slot(mt, cap);
+	for (;;) {
+		uint64_t *e = (uint64_t *)((char *)v + k * esz);
+		if (*e == 0 || *e == mt)
+			return e;
+		k = (k + 1) & (cap - 1);
+	}
+}
+
+/* Doubles the table when it is half full. Returns false when out of
+ * memory (the table is unchanged). */
+static bool mt_table_reserve(void **v, size_t *cap, size_t count, size_t esz)
+{
+	if (*cap && (count + 1) * 2 <= *cap)
+		return true;
+	size_t ncap = *cap ? *cap * 2 : 1024;
+	char *nv = calloc(ncap, esz);
+	if (!nv)
+		return false;
+	for (size_t i = 0; i < *cap; i++) {
+		const uint64_t *e = (const uint64_t *)((char *)*v + i * esz);
+		if (*e)
+			memcpy(mt_table_slot(nv, ncap, esz, *e), e, esz);
+	}
+	free(*v);
+	*v = nv;
+	*cap = ncap;
+	return true;
+}
+
+/* Looks mt up, validating and adding it on first sight. Returns a copy,
+ * as the table may grow under other walkers (who keep private caches). */
 static struct mtinfo mt_lookup(struct heap *h, uint64_t mt)
 {
 	struct mtinfo r = { mt, 0, 0, 2 };
 	pthread_mutex_lock(&h->lock);
-	if (h->mtcap == 0 || (h->mtcount + 1) * 2 > h->mtcap) {
-		size_t ncap = h->mtcap ? h->mtcap * 2 : 1024;
-		struct mtinfo *v = calloc(ncap, sizeof *v);
-		if (v) {
-			for (size_t i = 0; i < h->mtcap; i++) {
-				if (!h->mts[i].state)
-					continue;
-				size_t k = mt_slot(h->mts[i].mt, ncap);
-				while (v[k].state)
-					k = (k + 1) & (ncap - 1);
-				v[k] = h->mts[i];
-			}
-			free(h->mts);
-			h->mts = v;
-			h->mtcap = ncap;
-		}
-	}
-	if (!h->mts) {
+	if (!mt_table_reserve((void **)&h->mts, &h->mtcap, h->mtcount, sizeof *h->mts)) {
 		pthread_mutex_unlock(&h->lock);
 		return r;
 	}
-	size_t k = mt_slot(mt, h->mtcap);
-	while (h->mts[k].state && h->mts[k].mt != mt)
-		k = (k + 1) & (h->mtcap - 1);
-	if (!h->mts[k].state) {
-		struct mtinfo e = { mt, 0, 0, 2 };
+	struct mtinfo *e = mt_table_slot(h->mts, h->mtcap, sizeof *e, mt);
+	if (!e->mt) {
 		const struct clr_type *t = clr_type_of(h->c, mt, NULL);
+		e->mt = mt;
+		e->state = 2;
 		if (t) {
-			e.base = t->base_size;
-			e.comp = t->component_size;
-			e.state = 1;
+			e->base = t->base_size;
+			e->comp = t->component_size;
+			e->state = 1;
 		}
-		h->mts[k] = e;
 		h->mtcount++;
 	}
-	r = h->mts[k];
+	r = *e;
 	pthread_mutex_unlock(&h->lock);
 	return r;
 }
@@ -307,7 +321,7 @@ struct walker {
 static inline const struct mtinfo *wk_mt(struct walker *w, uint64_t mt)
 {
 	struct mtinfo *e = &w->cache[(mt >> 3) & (WCACHE - 1)];
-	if (e->state && e->mt == mt)
+	if (e->mt == mt)
 		return e;
 	*e = mt_lookup(w->h, mt);
 	return e;
@@ -458,34 +472,17 @@ static bool stat_add(void *arg, uint64_t obj, uint64_t mt, uint64_t size)
 {
 	(void)obj;
 	struct stat_acc *s = arg;
-	if (s->n * 2 >= s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 1024;
-		struct heap_stat_row *v = calloc(ncap, sizeof *v);
-		if (!v) {
-			s->oom = true;
-			return false;
-		}
-		for (size_t i = 0; i < s->cap; i++) {
-			if (!s->v[i].mt)
-				continue;
-			size_t k = mt_slot(s->v[i].mt, ncap);
-			while (v[k].mt)
-				k = (k + 1) & (ncap - 1);
-			v[k] = s->v[i];
-		}
-		free(s->v);
-		s->v = v;
-		s->cap = ncap;
+	if (!mt_table_reserve((void **)&s->v, &s->cap, s->n, sizeof *s->v)) {
+		s->oom = true;
+		return false;
 	}
-	size_t k = mt_slot(mt, s->cap);
-	while (s->v[k].mt && s->v[k].mt != mt)
-		k = (k + 1) & (s->cap - 1);
-	if (!s->v[k].mt) {
-		s->v[k].mt = mt;
+	struct heap_stat_row *r = mt_table_slot(s->v, s->cap, sizeof *r, mt);
+	if (!r->mt) {
+		r->mt = mt;
 		s->n++;
 	}
-	s->v[k].count++;
-	s->v[k].bytes += size;
+	r->count++;
+	r->bytes += size;
 	return true;
 }
 
