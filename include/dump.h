@@ -99,7 +99,15 @@ enum ch_status dump_open(const char *path, struct dump **out,
  * CH_ECORRUPT. */
 enum ch_status dump_open_flags(const char *path, unsigned flags,
 			       struct dump **out, struct ch_err *err);
-/* Frees d and unmaps the file; NULL is a no-op. */
+/* Like dump_open_flags, over the len bytes at buf instead of a file: buf
+ * is borrowed (never written, never freed) and must outlive the dump; name
+ * stands for the file in messages. For fuzzing, and for callers that hold
+ * the bytes already. */
+enum ch_status dump_open_buffer(const void *buf, size_t len, const char *name,
+				unsigned flags, struct dump **out,
+				struct ch_err *err);
+/* Frees d and unmaps the file (a borrowed buffer is left alone); NULL is a
+ * no-op. */
 void dump_close(struct dump *d);
 
 const char *dump_path(const struct dump *d);

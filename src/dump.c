@@ -296,19 +296,24 @@ static enum ch_status probe(struct dump *d, struct ch_err *err)
 			    d->path, hex, txt);
 }
 
-enum ch_status dump_open_flags(const char *path, unsigned flags,
-			       struct dump **out, struct ch_err *err)
+/* Allocates a dump named name, with flags. */
+static struct dump *dump_new(const char *name, unsigned flags, struct ch_err *err)
 {
-	*out = NULL;
-	if (!path || !*path)
-		return ch_set_error(err, CH_EARG, "no dump file named");
 	struct dump *d = calloc(1, sizeof *d);
-	if (!d || !(d->path = strdup(path))) {
+	if (!d || !(d->path = strdup(name))) {
 		free(d);
-		return ch_set_error(err, CH_ENOMEM, "%s: out of memory", path);
+		ch_set_error(err, CH_ENOMEM, "%s: out of memory", name);
+		return NULL;
 	}
 	d->flags = flags;
-	enum ch_status rc = map_file(d, err);
+	return d;
+}
+
+/* Probes and parses d's bytes; on success sorts the modules and hands d
+ * out, on failure frees it. */
+static enum ch_status dump_finish(struct dump *d, enum ch_status rc,
+				  struct dump **out, struct ch_err *err)
+{
 	if (rc == CH_OK)
 		rc = probe(d, err);
 	if (rc == CH_OK)
@@ -323,6 +328,36 @@ enum ch_status dump_open_flags(const char *path, unsigned flags,
 	return CH_OK;
 }
 
+enum ch_status dump_open_flags(const char *path, unsigned flags,
+			       struct dump **out, struct ch_err *err)
+{
+	*out = NULL;
+	if (!path || !*path)
+		return ch_set_error(err, CH_EARG, "no dump file named");
+	struct dump *d = dump_new(path, flags, err);
+	if (!d)
+		return CH_ENOMEM;
+	return dump_finish(d, map_file(d, err), out, err);
+}
+
+enum ch_status dump_open_buffer(const void *buf, size_t len, const char *name,
+				unsigned flags, struct dump **out,
+				struct ch_err *err)
+{
+	*out = NULL;
+	struct dump *d = dump_new(name && *name ? name : "buffer", flags, err);
+	if (!d)
+		return CH_ENOMEM;
+	d->map = buf;
+	d->len = len;
+	d->borrowed = true;
+	enum ch_status rc = CH_OK;
+	if (!buf || len == 0)
+		rc = ch_set_error(err, CH_EFORMAT, "%s: empty file (0 bytes), not a dump",
+				  d->path);
+	return dump_finish(d, rc, out, err);
+}
+
 enum ch_status dump_open(const char *path, struct dump **out, struct ch_err *err)
 {
 	return dump_open_flags(path, 0, out, err);
@@ -332,7 +367,7 @@ void dump_close(struct dump *d)
 {
 	if (!d)
 		return;
-	if (d->map)
+	if (d->map && !d->borrowed)
 		munmap((void *)d->map, d->len);
 	for (size_t i = 0; i < d->nmods; i++) {
 		free(d->mods[i].path);

@@ -31,6 +31,7 @@ struct dump {
 	unsigned flags;        /* DUMP_OPEN_* */
 	const uint8_t *map;    /* the whole file, PROT_READ */
 	size_t len;
+	bool borrowed;         /* map is the caller's (dump_open_buffer) */
 	const struct dump_ops *ops;
 
 	enum dump_format fmt;

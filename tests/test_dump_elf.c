@@ -555,6 +555,73 @@ static void test_real_full_dump(void **state)
 	dump_close(d);
 }
 
+/* dump_open_buffer reads the same dump from bytes the caller holds, and
+ * leaves them alone; an empty buffer is refused like an empty file. */
+static void test_open_buffer(void **state)
+{
+	(void)state;
+	struct dump *f = open_fixture("visits.heap.dmp");
+	size_t len, nf, nb;
+	const uint8_t *bytes = dump_bytes(f, &len);
+	uint8_t *copy = malloc(len);
+	assert_non_null(copy);
+	memcpy(copy, bytes, len);
+	struct dump *b;
+	struct ch_err err = { 0 };
+	assert_int_equal(dump_open_buffer(copy, len, "copy", 0, &b, &err), CH_OK);
+	assert_string_equal(dump_path(b), "copy");
+	const struct dump_range *rf = dump_ranges(f, &nf), *rb = dump_ranges(b, &nb);
+	assert_int_equal(nf, nb);
+	assert_memory_equal(rf, rb, nf * sizeof *rf);
+	dump_modules(f, &nf);
+	dump_modules(b, &nb);
+	assert_int_equal(nf, nb);
+	dump_close(b);
+	assert_memory_equal(copy, bytes, 4096); /* still ours, untouched */
+	free(copy);
+	dump_close(f);
+	assert_int_equal(dump_open_buffer("", 0, "nothing", 0, &b, &err), CH_EFORMAT);
+	assert_null(b);
+	assert_non_null(strstr(err.msg, "nothing: empty"));
+	assert_int_equal(dump_open_buffer("\x7f" "ELF", 4, NULL, 0, &b, &err), CH_ECORRUPT);
+	assert_non_null(strstr(err.msg, "buffer"));
+}
+
+/* The dump is mapped read-only and private, and no descriptor of it stays
+ * open: nothing this program does can write to it. */
+static void test_read_only(void **state)
+{
+	(void)state;
+	char path[4096], real[4096], line[8192], fdp[64], tgt[4096];
+	fixture_path(path, sizeof path, "visits.heap.dmp");
+	assert_non_null(realpath(path, real));
+	struct dump *d = open_fixture("visits.heap.dmp");
+	FILE *m = fopen("/proc/self/maps", "r");
+	assert_non_null(m);
+	int found = 0;
+	while (fgets(line, sizeof line, m)) {
+		line[strcspn(line, "\n")] = '\0';
+		const char *p = strchr(line, '/');
+		if (!p || strcmp(p, real) != 0)
+			continue;
+		char perms[8];
+		assert_int_equal(sscanf(line, "%*s %7s", perms), 1);
+		assert_string_equal(perms, "r--p");
+		found++;
+	}
+	fclose(m);
+	assert_int_equal(found, 1);
+	for (int fd = 0; fd < 1024; fd++) {
+		snprintf(fdp, sizeof fdp, "/proc/self/fd/%d", fd);
+		ssize_t k = readlink(fdp, tgt, sizeof tgt - 1);
+		if (k <= 0)
+			continue;
+		tgt[k] = '\0';
+		assert_string_not_equal(tgt, real);
+	}
+	dump_close(d);
+}
+
 /* Every committed fixture dump (all runtimes, heap and full). */
 static void test_all_fixtures(void **state)
 {
@@ -649,6 +716,8 @@ int main(void)
 		cmocka_unit_test(test_module_images),
 		cmocka_unit_test(test_real_heap_dump),
 		cmocka_unit_test(test_real_full_dump),
+		cmocka_unit_test(test_open_buffer),
+		cmocka_unit_test(test_read_only),
 		cmocka_unit_test(test_all_fixtures),
 		cmocka_unit_test(test_gcore),
 	};
