@@ -189,11 +189,19 @@ static bool try_file(struct as_file *f, const char *path, char *reason,
 {
 	char why[200];
 	size_t used = strlen(reason);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	struct stat st = { 0 };
 	void *map = MAP_FAILED;
 	struct file_id id;
 	memset(&id, 0, sizeof id);
+	/* The path comes from the dump: never open what is not a regular
+	 * file (opening a FIFO blocks, opening a device can act), and open
+	 * without blocking in case it changes in between. */
+	int fd = -1;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(why, sizeof why, "not a regular file of at least 64 bytes");
+		goto fail;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		snprintf(why, sizeof why, "%s", strerror(errno));
 		goto fail;

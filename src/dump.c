@@ -235,7 +235,8 @@ static int module_cmp(const void *a, const void *b)
 
 static enum ch_status map_file(struct dump *d, struct ch_err *err)
 {
-	int fd = open(d->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO named as the dump is refused below, not waited on. */
+	int fd = open(d->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return ch_set_error(err, CH_EIO, "%s: %s", d->path, strerror(errno));
 	struct stat st;

@@ -321,6 +321,36 @@ static void test_elf_fallback(void **state)
 	mk_free(&b);
 }
 
+/* A dump may name any path as a module file: a FIFO (whose open would
+ * block) or a device is refused without being opened. */
+static void test_module_path_not_a_file(void **state)
+{
+	(void)state;
+	char fifo[4200];
+	snprintf(fifo, sizeof fifo, "%s/fifo.so", tmpdir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	const char *paths[] = { fifo, "/dev/null", "/dev/zero" };
+	for (size_t i = 0; i < 3; i++) {
+		struct mkbuf b = { 0 };
+		make_so_core(&b, paths[i], false);
+		struct dump *d;
+		struct as *a;
+		open_space(&b, &d, &a);
+		uint8_t buf[16];
+		alarm(20); /* a blocking open fails the test instead of hanging it */
+		assert_int_equal(as_read(a, SO_BASE + 0x1010, buf, sizeof buf), 0);
+		alarm(0);
+		const char *why = as_missing_reason(a, SO_BASE + 0x1010);
+		assert_non_null(why);
+		/* (paths under /dev/ are not taken for modules at all) */
+		if (!strstr(why, i == 0 ? "not a regular file" : "in no module"))
+			fail_msg("%s: %s", paths[i], why);
+		close_space(d, a);
+		mk_free(&b);
+	}
+	unlink(fifo);
+}
+
 static void test_elf_mismatch_and_search(void **state)
 {
 	(void)state;
@@ -646,6 +676,7 @@ int main(void)
 		cmocka_unit_test(test_partial_and_zero_copy),
 		cmocka_unit_test(test_two_spaces),
 		cmocka_unit_test(test_elf_fallback),
+		cmocka_unit_test(test_module_path_not_a_file),
 		cmocka_unit_test(test_elf_mismatch_and_search),
 		cmocka_unit_test(test_pe_fallback),
 		cmocka_unit_test(test_threads),

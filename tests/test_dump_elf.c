@@ -587,6 +587,29 @@ static void test_open_buffer(void **state)
 	assert_non_null(strstr(err.msg, "buffer"));
 }
 
+/* A FIFO or a device given as DUMP is refused at once, never waited on
+ * or read. */
+static void test_open_not_a_file(void **state)
+{
+	(void)state;
+	const char *dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char fifo[4200];
+	snprintf(fifo, sizeof fifo, "%s/clrheap-fifo-%d", dir, (int)getpid());
+	unlink(fifo);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	const char *paths[] = { fifo, "/dev/zero" };
+	for (size_t i = 0; i < 2; i++) {
+		struct dump *d;
+		struct ch_err err = { 0 };
+		alarm(20);
+		assert_int_equal(dump_open(paths[i], &d, &err), CH_EFORMAT);
+		alarm(0);
+		assert_non_null(strstr(err.msg, "not a regular file"));
+		assert_non_null(strstr(err.msg, paths[i]));
+	}
+	unlink(fifo);
+}
+
 /* The dump is mapped read-only and private, and no descriptor of it stays
  * open: nothing this program does can write to it. */
 static void test_read_only(void **state)
@@ -718,6 +741,7 @@ int main(void)
 		cmocka_unit_test(test_real_full_dump),
 		cmocka_unit_test(test_open_buffer),
 		cmocka_unit_test(test_read_only),
+		cmocka_unit_test(test_open_not_a_file),
 		cmocka_unit_test(test_all_fixtures),
 		cmocka_unit_test(test_gcore),
 	};
