@@ -210,6 +210,7 @@ uint64_t clr_find_type(struct clr *c, const char *name, const uint64_t *mts,
  * Only types the runtime has loaded can be found; 0 means "not found". */
 
 struct clr_resolver;
+struct md;
 
 /* Opens a resolver over c (borrowed). Free with clr_resolver_close.
  * Thread-safe. Returns CH_OK or CH_ENOMEM. */
@@ -245,6 +246,12 @@ uint64_t clr_resolve_field(struct clr_resolver *r, const struct clr_field *f);
  * owned by r and valid until the next add. */
 const uint64_t *clr_resolver_modules(struct clr_resolver *r, size_t *n);
 void clr_resolver_add_module(struct clr_resolver *r, uint64_t module);
+/* The metadata of a loaded module (Module*), NULL when unreadable. Owned
+ * by c. */
+const struct md *clr_module_md(struct clr *c, uint64_t module);
+/* True when the metadata row token carries a custom attribute of the type
+ * named name ("System.FlagsAttribute"). Linear in the attribute count. */
+bool clr_md_has_attribute(const struct md *md, uint32_t token, const char *name);
 /* Calls fn for every instantiated type (generic instantiations, arrays)
  * whose loader module is module, until fn returns false. */
 enum ch_status clr_module_param_types(struct clr_resolver *r, uint64_t module,

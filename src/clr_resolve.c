@@ -53,6 +53,55 @@ static bool off_of(struct clr *c, const char *type, const char *field, uint32_t 
 	return c->desc && clr_desc_offset(c->desc, type, field, out);
 }
 
+/* True when the pointer at module + off leads to a hash table shaped like
+ * an EETypeHashTable whose first entries include instantiated types. */
+static bool params_table_ok(struct clr_resolver *r, uint64_t module, uint32_t off)
+{
+	struct clr *c = r->c;
+	uint64_t table, buckets, len, sentinel;
+	if (!clr_rdptr(c, module + off, &table) || !table ||
+	    !clr_rdptr(c, table + r->eth_buckets, &buckets) || !buckets ||
+	    !clr_rdptr(c, buckets, &len) || len == 0 || len > MAX_BUCKETS ||
+	    !clr_rdptr(c, buckets + 2 * c->ps, &sentinel) || !(sentinel & 1))
+		return false;
+	unsigned seen = 0, good = 0;
+	for (uint64_t i = 0; i < len && seen < 64; i++) {
+		uint64_t e, th;
+		if (!clr_rdptr(c, buckets + (i + 3) * c->ps, &e))
+			return false;
+		for (; !(e & 1) && e && seen < 64; seen++) {
+			if (!clr_rdptr(c, e + r->eth_value, &th))
+				return false;
+			th &= ~(uint64_t)1;
+			const struct clr_type *t = th & TH_TYPEDESC ? NULL : clr_type_of(c, th, NULL);
+			if (t && (t->kind == CLR_KIND_ARRAY || t->ntype_args > 0))
+				good++;
+			if (!clr_rdptr(c, e + r->eth_next, &e))
+				return false;
+		}
+	}
+	return good >= 2;
+}
+
+/* Runtimes whose descriptor does not publish Module.AvailableTypeParams
+ * (9.0.20) keep it at the distance from FieldDefToDescMap it has in
+ * 10.0.12 (88 bytes), with the EETypeHashTable laid out as in 10: found so
+ * on 9.0.20 dumps, and checked on System.Private.CoreLib's table before
+ * use. */
+static void guess_params(struct clr_resolver *r)
+{
+	uint32_t fd;
+	if (!r->corelib || !off_of(r->c, "Module", "FieldDefToDescMap", &fd))
+		return;
+	r->eth_buckets = 16;
+	r->eth_value = 0;
+	r->eth_next = 8;
+	if (r->c->ps == 8 && params_table_ok(r, r->corelib, fd + 88)) {
+		r->mod_params = fd + 88;
+		r->have_params = true;
+	}
+}
+
 enum ch_status clr_resolver_open(struct clr *c, struct clr_resolver **out,
 				 struct ch_err *err)
 {
@@ -80,6 +129,8 @@ enum ch_status clr_resolver_open(struct clr *c, struct clr_resolver **out,
 			    off_of(c, "Module", "Assembly", &r->mod_assembly);
 	const struct clr_type *st = clr_type_of(c, c->string_mt, NULL);
 	r->corelib = st ? st->module : 0;
+	if (!r->have_params)
+		guess_params(r);
 	*out = r;
 	return CH_OK;
 }
@@ -569,4 +620,49 @@ uint64_t clr_resolve_field(struct clr_resolver *r, const struct clr_field *f)
 			return 0;
 	}
 	return sig_type(&s);
+}
+
+/* ---- metadata of loaded modules ---- */
+
+const struct md *clr_module_md(struct clr *c, uint64_t module)
+{
+	return module ? module_md(c, module) : NULL;
+}
+
+/* The full name of the type a CustomAttribute's constructor belongs to. */
+static bool attr_type_name(const struct md *md, uint32_t ctor, char *buf, size_t size)
+{
+	uint32_t parent = 0;
+	if (ctor >> 24 == MD_TBL_MEMBERREF) {
+		if (!md_cell(md, MD_TBL_MEMBERREF, ctor & 0xffffff, 0, &parent))
+			return false;
+	} else if (ctor >> 24 == MD_TBL_METHODDEF) {
+		/* the TypeDef whose method list holds it */
+		uint32_t rows = md_rows(md, MD_TBL_TYPEDEF), mrid = ctor & 0xffffff;
+		for (uint32_t rid = 1; rid <= rows && !parent; rid++) {
+			struct md_typedef td;
+			if (md_typedef(md, rid, &td) == CH_OK && mrid >= td.method_first &&
+			    mrid - td.method_first < td.method_count)
+				parent = 0x02000000u | rid;
+		}
+	}
+	if (parent >> 24 == MD_TBL_TYPEREF)
+		return md_typeref_name(md, parent & 0xffffff, 0, buf, size) == CH_OK;
+	if (parent >> 24 == MD_TBL_TYPEDEF)
+		return md_typedef_name(md, parent & 0xffffff, 0, buf, size) == CH_OK;
+	return false;
+}
+
+bool clr_md_has_attribute(const struct md *md, uint32_t token, const char *name)
+{
+	uint32_t rows = md_rows(md, MD_TBL_CUSTOMATTRIBUTE);
+	for (uint32_t rid = 1; rid <= rows; rid++) {
+		uint32_t parent, ctor;
+		char buf[512];
+		if (md_cell(md, MD_TBL_CUSTOMATTRIBUTE, rid, 0, &parent) && parent == token &&
+		    md_cell(md, MD_TBL_CUSTOMATTRIBUTE, rid, 1, &ctor) &&
+		    attr_type_name(md, ctor, buf, sizeof buf) && strcmp(buf, name) == 0)
+			return true;
+	}
+	return false;
 }

@@ -3,6 +3,9 @@
  *   clrheap info DUMP [--json] [--search DIR]
  *   clrheap stat DUMP [--json] [--search DIR]
  *   clrheap types DUMP [--fields NAME] [--search DIR]
+ *   clrheap objects DUMP --type NAME [--depth N] [--search DIR]
+ *   clrheap show DUMP ADDR [--depth N] [--search DIR]
+ *   clrheap statics DUMP --type NAME [--depth N] [--search DIR]
  *
  * Every failure prints one line on stderr and exits non-zero. */
 #include <inttypes.h>
@@ -15,6 +18,7 @@
 #include "dump.h"
 #include "heap.h"
 #include "jw.h"
+#include "val.h"
 
 #define MAX_SEARCH 16
 
@@ -23,6 +27,10 @@ struct cli {
 	const char *dump_path;
 	bool json;
 	const char *fields; /* types --fields NAME */
+	const char *type;   /* objects/statics --type NAME */
+	const char *addr;   /* show ADDR */
+	unsigned depth;
+	bool depth_set;
 	const char *search[MAX_SEARCH];
 	int nsearch;
 	struct dump *d;
@@ -37,6 +45,9 @@ static void usage(FILE *f)
 	fputs("usage: clrheap info DUMP [--json] [--search DIR]\n"
 	      "       clrheap stat DUMP [--json] [--search DIR]\n"
 	      "       clrheap types DUMP [--fields NAME] [--search DIR]\n"
+	      "       clrheap objects DUMP --type NAME [--depth N] [--search DIR]\n"
+	      "       clrheap show DUMP ADDR [--depth N] [--search DIR]\n"
+	      "       clrheap statics DUMP --type NAME [--depth N] [--search DIR]\n"
 	      "Reads the managed heap of a .NET process dump without the DAC.\n",
 	      f);
 }
@@ -60,6 +71,17 @@ static bool parse_args(struct cli *c, int argc, char **argv)
 			c->json = true;
 		} else if (strcmp(s, "--fields") == 0 && i + 1 < argc) {
 			c->fields = argv[++i];
+		} else if (strcmp(s, "--type") == 0 && i + 1 < argc) {
+			c->type = argv[++i];
+		} else if (strcmp(s, "--depth") == 0 && i + 1 < argc) {
+			char *end;
+			unsigned long d = strtoul(argv[++i], &end, 10);
+			if (*end || end == argv[i] || d > VAL_MAX_DEPTH) {
+				ch_set_error(&c->err, CH_EARG, "--depth takes 0..%d", VAL_MAX_DEPTH);
+				return false;
+			}
+			c->depth = (unsigned)d;
+			c->depth_set = true;
 		} else if (strcmp(s, "--search") == 0 && i + 1 < argc) {
 			if (c->nsearch == MAX_SEARCH) {
 				ch_set_error(&c->err, CH_EARG, "too many --search folders");
@@ -71,6 +93,8 @@ static bool parse_args(struct cli *c, int argc, char **argv)
 			return false;
 		} else if (!c->dump_path) {
 			c->dump_path = s;
+		} else if (!c->addr && strcmp(c->cmd, "show") == 0) {
+			c->addr = s;
 		} else {
 			ch_set_error(&c->err, CH_EARG, "unexpected argument %s", s);
 			return false;
@@ -78,6 +102,14 @@ static bool parse_args(struct cli *c, int argc, char **argv)
 	}
 	if (!c->dump_path) {
 		ch_set_error(&c->err, CH_EARG, "%s: which DUMP?", c->cmd);
+		return false;
+	}
+	if ((strcmp(c->cmd, "objects") == 0 || strcmp(c->cmd, "statics") == 0) && !c->type) {
+		ch_set_error(&c->err, CH_EARG, "%s: which --type NAME?", c->cmd);
+		return false;
+	}
+	if (strcmp(c->cmd, "show") == 0 && !c->addr) {
+		ch_set_error(&c->err, CH_EARG, "show: which ADDR?");
 		return false;
 	}
 	return true;
@@ -312,6 +344,193 @@ static int cmd_types(struct cli *c)
 	return 0;
 }
 
+/* ---- objects, show, statics ---- */
+
+struct objects_walk {
+	struct cli *c;
+	struct val *v;
+	struct val_buf b;
+	uint64_t cache_mt[256];  /* MethodTables seen, direct-mapped */
+	bool cache_hit[256];
+	uint64_t count;
+	enum ch_status st;
+};
+
+static bool objects_cb(void *arg, uint64_t obj, uint64_t mt, uint64_t size)
+{
+	(void)size;
+	struct objects_walk *w = arg;
+	size_t k = (size_t)(mt >> 3) & 255;
+	if (w->cache_mt[k] != mt) {
+		const struct clr_type *t = clr_type_of(w->c->c, mt, NULL);
+		w->cache_mt[k] = mt;
+		w->cache_hit[k] = t && strcmp(t->name, w->c->type) == 0;
+	}
+	if (!w->cache_hit[k])
+		return true;
+	val_buf_reset(&w->b);
+	w->st = val_object_json(w->v, obj, &w->b, &w->c->err);
+	if (w->st != CH_OK)
+		return false;
+	w->b.p[w->b.len++] = '\n'; /* vb keeps one spare byte for the NUL */
+	if (fwrite(w->b.p, 1, w->b.len, stdout) != w->b.len) {
+		w->st = ch_set_error(&w->c->err, CH_EIO, "writing the output failed");
+		return false;
+	}
+	w->count++;
+	return true;
+}
+
+static enum ch_status open_val(struct cli *c, struct val **v)
+{
+	enum ch_status st = val_open(c->c, v, &c->err);
+	if (st == CH_OK)
+		val_set_depth(*v, c->depth_set ? c->depth : VAL_DEFAULT_DEPTH);
+	return st;
+}
+
+/* objects: every instance of one type, one JSON document a line. */
+static int cmd_objects(struct cli *c)
+{
+	struct objects_walk *w = calloc(1, sizeof *w);
+	if (!w) {
+		ch_set_error(&c->err, CH_ENOMEM, "out of memory");
+		return fail(c);
+	}
+	w->c = c;
+	val_buf_init(&w->b);
+	static char obuf[1 << 16];
+	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
+	int rc = 0;
+	if (open_val(c, &w->v) != CH_OK) {
+		rc = fail(c);
+	} else {
+		heap_walk(c->h, objects_cb, w);
+		if (fflush(stdout) != 0 && w->st == CH_OK)
+			w->st = ch_set_error(&c->err, CH_EIO, "writing the output failed");
+		if (w->st != CH_OK)
+			rc = fail(c);
+		else
+			print_warnings(c);
+	}
+	val_close(w->v);
+	val_buf_free(&w->b);
+	free(w);
+	return rc;
+}
+
+struct find_obj {
+	uint64_t addr, found;
+};
+
+static bool find_obj_cb(void *arg, uint64_t obj, uint64_t mt, uint64_t size)
+{
+	(void)mt;
+	struct find_obj *f = arg;
+	if (f->addr >= obj && f->addr - obj < size) {
+		f->found = obj;
+		return false;
+	}
+	return obj <= f->addr;
+}
+
+/* show: the object at (or around) ADDR. */
+static int cmd_show(struct cli *c)
+{
+	char *end;
+	uint64_t addr = strtoull(c->addr, &end, 16);
+	if (*end || end == c->addr) {
+		ch_set_error(&c->err, CH_EARG, "show: %s is not a hex address", c->addr);
+		return fail(c);
+	}
+	struct find_obj f = { addr, 0 };
+	size_t nseg;
+	const struct heap_seg *segs = heap_segments(c->h, &nseg);
+	for (size_t i = 0; i < nseg && !f.found; i++)
+		if (addr >= segs[i].start && addr < segs[i].end)
+			heap_walk_segment(c->h, i, find_obj_cb, &f);
+	if (!f.found) {
+		ch_set_error(&c->err, CH_ENOTFOUND, "%s: no object at 0x%" PRIx64, c->dump_path, addr);
+		return fail(c);
+	}
+	struct val *v;
+	if (open_val(c, &v) != CH_OK)
+		return fail(c);
+	struct val_buf b;
+	val_buf_init(&b);
+	int rc = 0;
+	if (val_object_json(v, f.found, &b, &c->err) != CH_OK)
+		rc = fail(c);
+	else
+		puts(b.p);
+	val_buf_free(&b);
+	val_close(v);
+	return rc;
+}
+
+struct find_inst {
+	struct cli *c;
+	uint64_t found;
+};
+
+static bool find_inst_cb(void *arg, uint64_t mt)
+{
+	struct find_inst *f = arg;
+	const struct clr_type *t = clr_type_of(f->c->c, mt, NULL);
+	if (t && strcmp(t->name, f->c->type) == 0) {
+		f->found = mt;
+		return false;
+	}
+	return true;
+}
+
+/* statics: a type's static fields, as one JSON object. */
+static int cmd_statics(struct cli *c)
+{
+	const struct heap_stat_row *rows;
+	size_t n;
+	if (heap_stat(c->h, &rows, &n, &c->err) != CH_OK)
+		return fail(c);
+	uint64_t *mts = calloc(n ? n : 1, sizeof *mts);
+	if (!mts) {
+		ch_set_error(&c->err, CH_ENOMEM, "out of memory");
+		return fail(c);
+	}
+	for (size_t i = 0; i < n; i++)
+		mts[i] = rows[i].mt;
+	uint64_t mt = clr_find_type(c->c, c->type, mts, n);
+	free(mts);
+	struct val *v;
+	if (open_val(c, &v) != CH_OK)
+		return fail(c);
+	if (!mt) { /* a generic instantiation: the modules' instantiated types */
+		struct find_inst f = { c, 0 };
+		size_t nm;
+		const uint64_t *mods = clr_resolver_modules(val_resolver(v), &nm);
+		for (size_t i = 0; i < nm && !f.found; i++)
+			clr_module_param_types(val_resolver(v), mods[i], find_inst_cb, &f);
+		mt = f.found;
+	}
+	const struct clr_type *t = mt ? clr_type_of(c->c, mt, &c->err) : NULL;
+	if (!t) {
+		if (!mt)
+			ch_set_error(&c->err, CH_ENOTFOUND, "%s: no loaded type named %s",
+				     c->dump_path, c->type);
+		val_close(v);
+		return fail(c);
+	}
+	struct val_buf b;
+	val_buf_init(&b);
+	int rc = 0;
+	if (val_statics_json(v, t, &b, &c->err) != CH_OK)
+		rc = fail(c);
+	else
+		puts(b.p);
+	val_buf_free(&b);
+	val_close(v);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c = { 0 };
@@ -328,7 +547,9 @@ int main(int argc, char **argv)
 	int rc;
 	bool info = strcmp(c.cmd, "info") == 0, stat = strcmp(c.cmd, "stat") == 0;
 	bool types = strcmp(c.cmd, "types") == 0;
-	if (!info && !stat && !types) {
+	bool objects = strcmp(c.cmd, "objects") == 0, show = strcmp(c.cmd, "show") == 0;
+	bool statics = strcmp(c.cmd, "statics") == 0;
+	if (!info && !stat && !types && !objects && !show && !statics) {
 		fprintf(stderr, "clrheap: unknown command %s\n", c.cmd);
 		usage(stderr);
 		return 2;
@@ -341,6 +562,12 @@ int main(int argc, char **argv)
 		rc = fail(&c);
 	else if (stat)
 		rc = cmd_stat(&c);
+	else if (objects)
+		rc = cmd_objects(&c);
+	else if (show)
+		rc = cmd_show(&c);
+	else if (statics)
+		rc = cmd_statics(&c);
 	else
 		rc = cmd_types(&c);
 	heap_close(c.h);

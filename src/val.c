@@ -1,0 +1,644 @@
+/* val.c - rendering values: objects, fields, references to a depth,
+ * cycles, embedded structs; the public entry points of val.h. */
+#include "val_priv.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "rdr.h"
+
+/* ---- buffer ---- */
+
+void val_buf_init(struct val_buf *b)
+{
+	memset(b, 0, sizeof *b);
+}
+
+void val_buf_free(struct val_buf *b)
+{
+	free(b->p);
+	val_buf_init(b);
+}
+
+void val_buf_reset(struct val_buf *b)
+{
+	b->len = 0;
+	b->oom = false;
+	if (b->p)
+		b->p[0] = '\0';
+}
+
+bool vb_grow(struct val_buf *b, size_t n)
+{
+	if (b->oom)
+		return false;
+	if (b->cap > b->len && b->cap - b->len > n)
+		return true;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap - b->len <= n) {
+		if (cap > SIZE_MAX / 2) {
+			b->oom = true;
+			return false;
+		}
+		cap *= 2;
+	}
+	char *p = realloc(b->p, cap);
+	if (!p) {
+		b->oom = true;
+		return false;
+	}
+	b->p = p;
+	b->cap = cap;
+	return true;
+}
+
+void vb_u64(struct val_buf *b, uint64_t v)
+{
+	char t[24];
+	int n = 0;
+	do {
+		t[23 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	vb_put(b, t + 24 - n, (size_t)n);
+}
+
+void vb_i64(struct val_buf *b, int64_t v)
+{
+	if (v < 0) {
+		vb_ch(b, '-');
+		vb_u64(b, (uint64_t)0 - (uint64_t)v);
+	} else {
+		vb_u64(b, (uint64_t)v);
+	}
+}
+
+void vb_hexaddr(struct val_buf *b, uint64_t v)
+{
+	static const char hexd[] = "0123456789abcdef";
+	char t[20];
+	int n = 0;
+	do {
+		t[19 - n++] = hexd[v & 15];
+		v >>= 4;
+	} while (v);
+	t[19 - n++] = 'x';
+	t[19 - n++] = '0';
+	t[19 - n++] = '"';
+	vb_put(b, t + 20 - n, (size_t)n);
+	vb_ch(b, '"');
+}
+
+/* ---- reading ---- */
+
+struct span sp_at(struct val *v, uint64_t addr, uint64_t len)
+{
+	struct span s = { NULL, addr, len };
+	if (len && len < ((uint64_t)1 << 31))
+		s.p = as_ptr(v->a, addr, (size_t)len);
+	return s;
+}
+
+bool sp_read(struct val *v, const struct span *s, uint64_t off, void *out, size_t n)
+{
+	if (s->p && off <= s->len && s->len - off >= n) {
+		memcpy(out, s->p + off, n);
+		return true;
+	}
+	return as_read(v->a, s->addr + off, out, n) == n;
+}
+
+uint64_t sp_ptr(struct val *v, const struct span *s, uint64_t off)
+{
+	uint8_t raw[8] = { 0 };
+	if (!sp_read(v, s, off, raw, v->ps))
+		return 0;
+	return v->ps == 8 ? rdr_le64(raw) : rdr_le32(raw);
+}
+
+uint64_t val_rdptr(struct val *v, uint64_t addr)
+{
+	uint64_t x = 0;
+	return as_ptrv(v->a, addr, &x) ? x : 0;
+}
+
+uint64_t val_obj_mt(struct val *v, uint64_t addr)
+{
+	return val_rdptr(v, addr) & v->mt_mask;
+}
+
+/* ---- context ---- */
+
+enum ch_status val_open(struct clr *c, struct val **out, struct ch_err *err)
+{
+	struct val *v = calloc(1, sizeof *v);
+	if (!v)
+		return ch_set_error(err, CH_ENOMEM, "out of memory");
+	v->c = c;
+	v->a = clr_as(c);
+	v->ps = clr_ptr_size(c);
+	v->depth = VAL_DEFAULT_DEPTH;
+	v->mt_mask = clr_mt_mask(c);
+	v->string_mt = clr_string_mt(c);
+	pthread_mutexattr_t attr;
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&v->lock, &attr);
+	pthread_mutexattr_destroy(&attr);
+	enum ch_status st = clr_resolver_open(c, &v->r, err);
+	if (st != CH_OK) {
+		val_close(v);
+		return st;
+	}
+	*out = v;
+	return CH_OK;
+}
+
+void val_close(struct val *v)
+{
+	if (!v)
+		return;
+	val_plans_free(v);
+	clr_resolver_close(v->r);
+	pthread_mutex_destroy(&v->lock);
+	free(v);
+}
+
+void val_set_depth(struct val *v, unsigned depth)
+{
+	v->depth = depth > VAL_MAX_DEPTH ? VAL_MAX_DEPTH : depth;
+}
+
+unsigned val_depth(const struct val *v)
+{
+	return v->depth;
+}
+
+struct clr_resolver *val_resolver(struct val *v)
+{
+	return v->r;
+}
+
+/* ---- rendering ---- */
+
+static bool on_path(const struct rctx *rc, uint64_t obj)
+{
+	for (unsigned i = 0; i < rc->npath; i++)
+		if (rc->path[i] == obj)
+			return true;
+	return false;
+}
+
+static void emit_refonly(struct rctx *rc, uint64_t obj)
+{
+	vb_put(rc->b, "{\"$ref\":", 8);
+	vb_hexaddr(rc->b, obj);
+	vb_ch(rc->b, '}');
+}
+
+/* An object that cannot be read: still valid JSON, saying so. */
+static void emit_bad(struct rctx *rc, uint64_t obj, const char *why)
+{
+	vb_put(rc->b, "{\"$ref\":", 8);
+	vb_hexaddr(rc->b, obj);
+	vb_str(rc->b, ",\"$error\":");
+	vb_utf8(rc->b, why, strlen(why), true);
+	vb_ch(rc->b, '}');
+}
+
+void emit_fields(struct rctx *rc, const struct plan *p, const struct span *s,
+		 unsigned level, bool comma)
+{
+	for (uint32_t i = 0; i < p->nf; i++) {
+		const struct pfield *f = &p->f[i];
+		if (comma)
+			vb_ch(rc->b, ',');
+		comma = true;
+		vb_put(rc->b, f->key, f->keylen);
+		emit_slot(rc, s, f->off, f->elem, f->sub, level);
+	}
+}
+
+/* A struct value that is not a leaf: {"$type":…, fields}. Nullable and
+ * voption show their value or null. */
+static void emit_struct(struct rctx *rc, const struct span *s, struct plan *p, unsigned level)
+{
+	if (p->leaf) {
+		if (!leaf_value(rc, p, s, true))
+			vb_str(rc->b, "null");
+		return;
+	}
+	if (p->kind == VK_NULLABLE || p->kind == VK_FSVOPTION) {
+		const struct pfield *tag = p->df[0], *val = p->df[1];
+		uint32_t x = 0;
+		if (!sp_read(rc->v, s, tag->off, &x, tag->elem == MD_ELEM_BOOLEAN ? 1 : 4) ||
+		    (tag->elem == MD_ELEM_BOOLEAN ? (x & 0xff) : x) == 0) {
+			vb_str(rc->b, "null");
+			return;
+		}
+		emit_slot(rc, s, val->off, val->elem, val->sub, level);
+		return;
+	}
+	vb_ch(rc->b, '{');
+	vb_put(rc->b, p->type_json, p->type_json_len);
+	emit_fields(rc, p, s, level, true);
+	vb_ch(rc->b, '}');
+}
+
+void emit_slot(struct rctx *rc, const struct span *s, uint64_t off, uint8_t elem,
+	       struct plan *sub, unsigned level)
+{
+	if (rc->nest >= VAL_MAX_NEST) {
+		vb_str(rc->b, "null");
+		return;
+	}
+	rc->nest++;
+	if (elem == MD_ELEM_VALUETYPE) {
+		if (!sub) {
+			vb_str(rc->b, "{\"$error\":\"type not resolved\"}");
+		} else {
+			struct span ss = { s->p && off <= s->len ? s->p + off : NULL, s->addr + off,
+					   off <= s->len ? s->len - off : 0 };
+			emit_struct(rc, &ss, sub, level);
+		}
+	} else if (elem_size(elem, rc->v->ps)) {
+		if (sub && sub->kind == VK_ENUM) {
+			unsigned size = elem_size(elem, rc->v->ps);
+			uint8_t raw[8];
+			if (sp_read(rc->v, s, off, raw, size))
+				leaf_enum(rc, sub, load_bits(raw, size), true);
+			else
+				vb_str(rc->b, "null");
+		} else {
+			leaf_prim(rc, elem, s, off, true);
+		}
+	} else {
+		emit_ref(rc, sp_ptr(rc->v, s, off), level);
+	}
+	rc->nest--;
+}
+
+static struct plan *plan_cached(struct rctx *rc, uint64_t mt)
+{
+	return val_plan(rc->v, mt);
+}
+
+static struct span data_span(struct rctx *rc, uint64_t obj, const struct plan *p)
+{
+	unsigned ps = rc->v->ps;
+	uint64_t len = p->t->base_size > 2 * ps ? p->t->base_size - 2 * ps : 0;
+	return sp_at(rc->v, obj + ps, len);
+}
+
+static void emit_object(struct rctx *rc, const struct plan *p, uint64_t obj, unsigned level)
+{
+	struct span s = data_span(rc, obj, p);
+	vb_put(rc->b, "{\"$addr\":", 9);
+	vb_hexaddr(rc->b, obj);
+	vb_ch(rc->b, ',');
+	vb_put(rc->b, p->type_json, p->type_json_len);
+	emit_fields(rc, p, &s, level, true);
+	vb_ch(rc->b, '}');
+}
+
+static bool is_collection(enum vk k)
+{
+	return k >= VK_LIST;
+}
+
+void emit_ref(struct rctx *rc, uint64_t obj, unsigned level)
+{
+	struct val *v = rc->v;
+	if (!obj) {
+		vb_put(rc->b, "null", 4);
+		return;
+	}
+	uint64_t mt = val_obj_mt(v, obj);
+	if (mt && mt == v->string_mt) {
+		leaf_string(rc, obj, true);
+		return;
+	}
+	struct plan *p = mt ? plan_cached(rc, mt) : NULL;
+	if (!p) {
+		emit_bad(rc, obj, "not an object");
+		return;
+	}
+	if (p->leaf) {
+		struct span s = data_span(rc, obj, p);
+		size_t mark = rc->b->len;
+		if (leaf_value(rc, p, &s, true))
+			return;
+		rc->b->len = mark; /* undecodable: show its fields */
+	}
+	if (p->kind == VK_FSOPTION) { /* Some x shows as x */
+		struct span s = data_span(rc, obj, p);
+		const struct pfield *f = p->df[0];
+		emit_slot(rc, &s, f->off, f->elem, f->sub, level);
+		return;
+	}
+	unsigned at = level + 1;
+	if (at > rc->depth || on_path(rc, obj) || rc->npath >= VAL_MAX_DEPTH + 2) {
+		emit_refonly(rc, obj);
+		return;
+	}
+	rc->path[rc->npath++] = obj;
+	if (p->kind == VK_ARRAY)
+		emit_array(rc, p, obj, at);
+	else if (!is_collection(p->kind) || !emit_collection(rc, p, obj, at))
+		emit_object(rc, p, obj, at);
+	rc->npath--;
+}
+
+/* ---- public entry points ---- */
+
+static void rc_init(struct rctx *rc, struct val *v, struct val_buf *b)
+{
+	rc->v = v;
+	rc->b = b;
+	rc->depth = v->depth;
+	rc->nest = 0;
+	rc->npath = 0;
+}
+
+enum ch_status val_object_json(struct val *v, uint64_t addr, struct val_buf *b,
+			       struct ch_err *err)
+{
+	struct rctx rc;
+	rc_init(&rc, v, b);
+	uint64_t mt = val_obj_mt(v, addr);
+	struct plan *p = mt ? val_plan(v, mt) : NULL;
+	if (!p)
+		return ch_set_error(err, CH_ECORRUPT, "%s: no object at 0x%" PRIx64,
+				    dump_path(as_dump(v->a)), addr);
+	rc.path[rc.npath++] = addr;
+	vb_put(b, "{\"$addr\":", 9);
+	vb_hexaddr(b, addr);
+	vb_ch(b, ',');
+	vb_put(b, p->type_json, p->type_json_len);
+	struct span s = data_span(&rc, addr, p);
+	if (p->kind == VK_STRING) {
+		vb_str(b, ",\"$value\":");
+		leaf_string(&rc, addr, true);
+	} else if (p->kind == VK_ARRAY) {
+		vb_str(b, ",\"$items\":");
+		emit_array(&rc, p, addr, 0);
+	} else {
+		size_t mark = b->len;
+		bool done = false;
+		if (p->leaf) {
+			vb_str(b, ",\"$value\":");
+			done = leaf_value(&rc, p, &s, true);
+		} else if (is_collection(p->kind)) {
+			vb_str(b, ",\"$items\":");
+			done = emit_collection(&rc, p, addr, 0);
+		}
+		if (!done) {
+			b->len = mark;
+			emit_fields(&rc, p, &s, 0, true);
+		}
+	}
+	vb_ch(b, '}');
+	if (b->oom)
+		return ch_set_error(err, CH_ENOMEM, "out of memory rendering 0x%" PRIx64, addr);
+	return CH_OK;
+}
+
+bool val_field_slot(struct val *v, uint64_t obj, const struct clr_field *f,
+		    struct val_slot *out)
+{
+	if (f->flags & CLR_FIELD_STATIC)
+		return false;
+	out->addr = obj + v->ps + f->offset;
+	out->elem = f->elem;
+	out->th = 0;
+	/* the plan of the object's type knows the field's value type */
+	uint64_t mt = val_obj_mt(v, obj);
+	struct plan *p = mt ? val_plan(v, mt) : NULL;
+	for (uint32_t i = 0; p && i < p->nf; i++)
+		if (p->f[i].f == f || (p->f[i].f->token == f->token &&
+				       p->f[i].f->decl_mt == f->decl_mt)) {
+			if (p->f[i].sub)
+				out->th = p->f[i].sub->mt;
+			return true;
+		}
+	if (f->elem == MD_ELEM_VALUETYPE || elem_size(f->elem, v->ps)) {
+		uint64_t th = clr_resolve_field(v->r, f);
+		struct plan *q = th && !(th & 2) ? val_plan(v, th) : NULL;
+		if (q && (f->elem == MD_ELEM_VALUETYPE || q->kind == VK_ENUM))
+			out->th = th;
+	}
+	return true;
+}
+
+bool val_static_slot(struct val *v, const struct clr_type *t,
+		     const struct clr_field *f, struct val_slot *out)
+{
+	uint64_t gc, nongc;
+	if (!(f->flags & CLR_FIELD_STATIC) || (f->flags & (CLR_FIELD_THREAD | CLR_FIELD_RVA)))
+		return false;
+	clr_type_statics(v->c, t, &gc, &nongc);
+	out->elem = f->elem;
+	out->th = 0;
+	bool ref = !elem_size(f->elem, v->ps);
+	uint64_t base = ref ? gc : nongc;
+	if (!base)
+		return false;
+	out->addr = base + f->offset;
+	if (f->elem == MD_ELEM_VALUETYPE) {
+		/* a struct static lives in a box of its own, held by the GC statics */
+		uint64_t box = val_rdptr(v, out->addr);
+		uint64_t mt = box ? val_obj_mt(v, box) : 0;
+		if (!mt || !val_plan(v, mt))
+			return false;
+		out->addr = box + v->ps;
+		out->th = mt;
+		return true;
+	}
+	if (!ref) {
+		uint64_t th = clr_resolve_field(v->r, f);
+		struct plan *p = th && !(th & 2) ? val_plan(v, th) : NULL;
+		if (p && p->kind == VK_ENUM)
+			out->th = th;
+	}
+	return true;
+}
+
+bool val_elem_slot(struct val *v, uint64_t arr, uint64_t i, struct val_slot *out)
+{
+	uint64_t mt = val_obj_mt(v, arr);
+	const struct clr_type *t = mt ? clr_type_of(v->c, mt, NULL) : NULL;
+	uint32_t n;
+	if (!t || t->kind != CLR_KIND_ARRAY || !as_u32(v->a, arr + v->ps, &n) || i >= n)
+		return false;
+	out->addr = arr + t->base_size - v->ps + i * t->component_size;
+	out->elem = t->elem_type;
+	out->th = 0;
+	if (!(t->elem_th & 2)) {
+		struct plan *p = val_plan(v, t->elem_th);
+		if (p && p->valuetype && (p->kind == VK_ENUM || t->elem_type == MD_ELEM_VALUETYPE))
+			out->th = t->elem_th;
+	}
+	return true;
+}
+
+/* The plan of a slot's value type (NULL for references and primitives). */
+static struct plan *slot_plan(struct val *v, const struct val_slot *s)
+{
+	return s->th ? val_plan(v, s->th) : NULL;
+}
+
+enum val_kind val_slot_kind(struct val *v, const struct val_slot *s, uint64_t *target)
+{
+	struct plan *p = slot_plan(v, s);
+	if (s->elem == MD_ELEM_VALUETYPE) {
+		if (!p)
+			return VAL_BAD;
+		if (p->leaf)
+			return VAL_LEAF;
+		if (p->kind == VK_NULLABLE || p->kind == VK_FSVOPTION) {
+			uint32_t x = 0;
+			const struct pfield *tag = p->df[0];
+			if (as_read(v->a, s->addr + tag->off, &x, tag->elem == MD_ELEM_BOOLEAN ? 1 : 4) == 0)
+				return VAL_BAD;
+			if ((tag->elem == MD_ELEM_BOOLEAN ? (x & 0xff) : x) == 0)
+				return VAL_NULL;
+			const struct pfield *val = p->df[1];
+			struct val_slot in = { s->addr + val->off, val->sub ? val->sub->mt : 0, val->elem };
+			return val_slot_kind(v, &in, target);
+		}
+		return VAL_STRUCT;
+	}
+	if (elem_size(s->elem, v->ps))
+		return VAL_LEAF;
+	uint64_t obj = val_rdptr(v, s->addr);
+	for (int hops = 0; hops < 8; hops++) {
+		if (!obj)
+			return VAL_NULL;
+		uint64_t mt = val_obj_mt(v, obj);
+		if (mt == v->string_mt)
+			return VAL_LEAF;
+		struct plan *q = mt ? val_plan(v, mt) : NULL;
+		if (!q)
+			return VAL_BAD;
+		if (q->leaf)
+			return VAL_LEAF;
+		if (q->kind != VK_FSOPTION)
+			break;
+		/* Some x: what x is */
+		const struct pfield *f = q->df[0];
+		if (f->elem == MD_ELEM_VALUETYPE || elem_size(f->elem, v->ps)) {
+			struct val_slot in = { obj + v->ps + f->off, f->sub ? f->sub->mt : 0, f->elem };
+			return val_slot_kind(v, &in, target);
+		}
+		obj = val_rdptr(v, obj + v->ps + f->off);
+	}
+	if (target)
+		*target = obj;
+	return VAL_OBJECT;
+}
+
+static enum ch_status slot_render(struct val *v, const struct val_slot *s,
+				  struct val_buf *b, bool json, struct ch_err *err)
+{
+	struct rctx rc;
+	rc_init(&rc, v, b);
+	struct span sp = { NULL, s->addr, (uint64_t)1 << 20 };
+	struct plan *p = slot_plan(v, s);
+	if (!json) {
+		/* a leaf's plain text */
+		if (s->elem == MD_ELEM_VALUETYPE && p && p->leaf) {
+			if (leaf_value(&rc, p, &sp, false))
+				goto done;
+		} else if (elem_size(s->elem, v->ps)) {
+			if (p && p->kind == VK_ENUM) {
+				uint8_t raw[8];
+				unsigned size = elem_size(s->elem, v->ps);
+				if (as_read(v->a, s->addr, raw, size) == size)
+					leaf_enum(&rc, p, load_bits(raw, size), false);
+			} else {
+				leaf_prim(&rc, s->elem, &sp, 0, false);
+			}
+			goto done;
+		} else if (s->elem != MD_ELEM_VALUETYPE) {
+			uint64_t obj = val_rdptr(v, s->addr);
+			uint64_t mt = obj ? val_obj_mt(v, obj) : 0;
+			struct plan *q = mt ? val_plan(v, mt) : NULL;
+			if (mt && mt == v->string_mt) {
+				leaf_string(&rc, obj, false);
+				goto done;
+			}
+			if (q && q->leaf) {
+				struct span ds = data_span(&rc, obj, q);
+				size_t mark = b->len;
+				if (leaf_value(&rc, q, &ds, false))
+					goto done;
+				b->len = mark;
+			}
+		}
+	}
+	emit_slot(&rc, &sp, 0, s->elem, p, 0);
+done:
+	if (!json)
+		vb_ch(b, '\n');
+	if (b->oom)
+		return ch_set_error(err, CH_ENOMEM, "out of memory rendering a value");
+	return CH_OK;
+}
+
+enum ch_status val_slot_json(struct val *v, const struct val_slot *s,
+			     struct val_buf *b, struct ch_err *err)
+{
+	return slot_render(v, s, b, true, err);
+}
+
+enum ch_status val_slot_text(struct val *v, const struct val_slot *s,
+			     struct val_buf *b, struct ch_err *err)
+{
+	return slot_render(v, s, b, false, err);
+}
+
+enum ch_status val_statics_json(struct val *v, const struct clr_type *t,
+				struct val_buf *b, struct ch_err *err)
+{
+	size_t n;
+	const struct clr_field *f = clr_type_fields(v->c, t, &n, NULL, err);
+	if (!f && n)
+		return err ? err->status : CH_ECORRUPT;
+	struct plan *p = val_plan(v, t->mt);
+	vb_ch(b, '{');
+	if (p)
+		vb_put(b, p->type_json, p->type_json_len);
+	else
+		vb_str(b, "\"$type\":null");
+	for (size_t i = 0; i < n; i++) {
+		struct val_slot s;
+		if (!(f[i].flags & CLR_FIELD_STATIC) || (f[i].flags & (CLR_FIELD_THREAD | CLR_FIELD_RVA)))
+			continue;
+		char cbuf[512];
+		const char *name = f[i].name;
+		size_t len = strlen(name);
+		/* clean names as for instance fields */
+		if (len > 17 && name[0] == '<' && strcmp(name + len - 16, ">k__BackingField") == 0 &&
+		    len - 17 < sizeof cbuf) {
+			memcpy(cbuf, name + 1, len - 17);
+			cbuf[len - 17] = '\0';
+			name = cbuf;
+		} else if (len > 1 && name[len - 1] == '@' && len - 1 < sizeof cbuf) {
+			memcpy(cbuf, name, len - 1);
+			cbuf[len - 1] = '\0';
+			name = cbuf;
+		}
+		vb_ch(b, ',');
+		vb_utf8(b, name, strlen(name), true);
+		vb_ch(b, ':');
+		if (val_static_slot(v, t, &f[i], &s))
+			slot_render(v, &s, b, true, NULL);
+		else
+			vb_str(b, "null");
+	}
+	vb_ch(b, '}');
+	if (b->oom)
+		return ch_set_error(err, CH_ENOMEM, "out of memory rendering statics");
+	return CH_OK;
+}

@@ -1,0 +1,526 @@
+/* val_leaf.c - leaf values read from the dump: primitives, strings, enums
+ * and the well-known structs and classes, as JSON or value-file text. */
+#include "val_priv.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "rdr.h"
+
+#define MAX_STRING_CHARS (1u << 30) /* a longer length is damage */
+
+static const char hexd[] = "0123456789abcdef";
+
+/* ---- strings ---- */
+
+/* Appends the JSON escape of an ASCII control or quote character. */
+static char *esc_ascii(char *o, unsigned c)
+{
+	*o++ = '\\';
+	switch (c) {
+	case '"': *o++ = '"'; break;
+	case '\\': *o++ = '\\'; break;
+	case '\n': *o++ = 'n'; break;
+	case '\r': *o++ = 'r'; break;
+	case '\t': *o++ = 't'; break;
+	case '\b': *o++ = 'b'; break;
+	case '\f': *o++ = 'f'; break;
+	default:
+		memcpy(o, "u00", 3);
+		o[3] = hexd[c >> 4];
+		o[4] = hexd[c & 15];
+		o += 5;
+	}
+	return o;
+}
+
+void val_utf16(struct val_buf *b, const uint8_t *s, size_t n, bool json)
+{
+	/* at most 6 bytes out per unit (\u00XX), 3 for any other unit */
+	if (n > (SIZE_MAX - 8) / 6 || !vb_grow(b, n * 6 + 3))
+		return;
+	char *o = b->p + b->len;
+	if (json)
+		*o++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned c = rdr_le16(s + 2 * i);
+		if (c < 0x80) {
+			if (json && (c < 0x20 || c == '"' || c == '\\'))
+				o = esc_ascii(o, c);
+			else
+				*o++ = (char)c;
+		} else if (c < 0x800) {
+			*o++ = (char)(0xc0 | c >> 6);
+			*o++ = (char)(0x80 | (c & 0x3f));
+		} else if (c >= 0xd800 && c <= 0xdfff) {
+			unsigned lo = i + 1 < n ? rdr_le16(s + 2 * i + 2) : 0;
+			if (c <= 0xdbff && lo >= 0xdc00 && lo <= 0xdfff) {
+				unsigned cp = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+				*o++ = (char)(0xf0 | cp >> 18);
+				*o++ = (char)(0x80 | (cp >> 12 & 0x3f));
+				*o++ = (char)(0x80 | (cp >> 6 & 0x3f));
+				*o++ = (char)(0x80 | (cp & 0x3f));
+				i++;
+			} else { /* unpaired: U+FFFD */
+				memcpy(o, "\xef\xbf\xbd", 3);
+				o += 3;
+			}
+		} else {
+			*o++ = (char)(0xe0 | c >> 12);
+			*o++ = (char)(0x80 | (c >> 6 & 0x3f));
+			*o++ = (char)(0x80 | (c & 0x3f));
+		}
+	}
+	if (json)
+		*o++ = '"';
+	b->len = (size_t)(o - b->p);
+	b->p[b->len] = '\0';
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t k;
+	uint32_t cp;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) { k = 2; cp = c & 0x1f; }
+	else if (c >= 0xe0 && c <= 0xef) { k = 3; cp = c & 0x0f; }
+	else if (c >= 0xf0 && c <= 0xf4) { k = 4; cp = c & 0x07; }
+	else return 0;
+	if (n < k)
+		return 0;
+	for (size_t i = 1; i < k; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((k == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (k == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return k;
+}
+
+void vb_utf8(struct val_buf *b, const char *s, size_t n, bool json)
+{
+	if (n > (SIZE_MAX - 8) / 6 || !vb_grow(b, n * 6 + 3))
+		return;
+	const unsigned char *p = (const unsigned char *)s;
+	char *o = b->p + b->len;
+	if (json)
+		*o++ = '"';
+	for (size_t i = 0; i < n;) {
+		unsigned c = p[i];
+		if (c < 0x80) {
+			if (json && (c < 0x20 || c == '"' || c == '\\'))
+				o = esc_ascii(o, c);
+			else
+				*o++ = (char)c;
+			i++;
+			continue;
+		}
+		size_t k = utf8_len(p + i, n - i);
+		if (k == 0) {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+			continue;
+		}
+		memcpy(o, p + i, k);
+		o += k;
+		i += k;
+	}
+	if (json)
+		*o++ = '"';
+	b->len = (size_t)(o - b->p);
+	b->p[b->len] = '\0';
+}
+
+/* A string object's characters. */
+void leaf_string(struct rctx *rc, uint64_t addr, bool json)
+{
+	struct val *v = rc->v;
+	uint32_t n;
+	if (!as_u32(v->a, addr + v->ps, &n) || n > MAX_STRING_CHARS) {
+		vb_str(rc->b, json ? "null" : "");
+		return;
+	}
+	uint64_t chars = addr + v->ps + 4;
+	const uint8_t *p = n ? as_ptr(v->a, chars, (size_t)n * 2) : (const uint8_t *)"";
+	if (p) {
+		val_utf16(rc->b, p, n, json);
+		return;
+	}
+	/* not contiguous in the dump (or partly absent): copy what can be
+	 * read; rare, so an allocation is fine here */
+	uint8_t *tmp = malloc((size_t)n * 2);
+	size_t got = tmp ? as_read(v->a, chars, tmp, (size_t)n * 2) / 2 : 0;
+	val_utf16(rc->b, tmp ? tmp : (const uint8_t *)"", got, json);
+	free(tmp);
+}
+
+/* ---- primitives ---- */
+
+unsigned elem_size(uint8_t elem, unsigned ps)
+{
+	switch (elem) {
+	case MD_ELEM_BOOLEAN: case MD_ELEM_I1: case MD_ELEM_U1:
+		return 1;
+	case MD_ELEM_CHAR: case MD_ELEM_I2: case MD_ELEM_U2:
+		return 2;
+	case MD_ELEM_I4: case MD_ELEM_U4: case MD_ELEM_R4:
+		return 4;
+	case MD_ELEM_I8: case MD_ELEM_U8: case MD_ELEM_R8:
+		return 8;
+	case MD_ELEM_I: case MD_ELEM_U: case MD_ELEM_PTR: case MD_ELEM_FNPTR:
+		return ps;
+	}
+	return 0;
+}
+
+uint64_t load_bits(const uint8_t *p, unsigned size)
+{
+	switch (size) {
+	case 1: return p[0];
+	case 2: return rdr_le16(p);
+	case 4: return rdr_le32(p);
+	case 8: return rdr_le64(p);
+	}
+	return 0;
+}
+
+static bool is_signed(uint8_t elem)
+{
+	return elem == MD_ELEM_I1 || elem == MD_ELEM_I2 || elem == MD_ELEM_I4 ||
+	       elem == MD_ELEM_I8 || elem == MD_ELEM_I;
+}
+
+/* Sign-extends bits of a size-byte signed integer. */
+static int64_t sext(uint64_t bits, unsigned size)
+{
+	if (size >= 8)
+		return (int64_t)bits;
+	unsigned sh = 64 - 8 * size;
+	return (int64_t)(bits << sh) >> sh;
+}
+
+static void put_number(struct val_buf *b, uint8_t elem, uint64_t bits, unsigned size)
+{
+	if (is_signed(elem))
+		vb_i64(b, sext(bits, size));
+	else
+		vb_u64(b, bits);
+}
+
+static void put_float_text(struct val_buf *b, double d, bool single, bool json)
+{
+	char t[40];
+	size_t n = single ? val_fmt_float((float)d, t) : val_fmt_double(d, t);
+	bool special = isnan(d) || isinf(d);
+	if (json && special)
+		vb_ch(b, '"');
+	vb_put(b, t, n);
+	if (json && special)
+		vb_ch(b, '"');
+}
+
+void leaf_prim(struct rctx *rc, uint8_t elem, const struct span *s, uint64_t off, bool json)
+{
+	struct val_buf *b = rc->b;
+	unsigned size = elem_size(elem, rc->v->ps);
+	uint8_t raw[8];
+	if (!size || !sp_read(rc->v, s, off, raw, size)) {
+		vb_str(b, "null");
+		return;
+	}
+	uint64_t bits = load_bits(raw, size);
+	switch (elem) {
+	case MD_ELEM_BOOLEAN:
+		vb_str(b, bits ? "true" : "false");
+		return;
+	case MD_ELEM_CHAR:
+		val_utf16(b, raw, 1, json);
+		return;
+	case MD_ELEM_R4: {
+		float f;
+		memcpy(&f, raw, 4);
+		put_float_text(b, f, true, json);
+		return;
+	}
+	case MD_ELEM_R8: {
+		double d;
+		memcpy(&d, raw, 8);
+		put_float_text(b, d, false, json);
+		return;
+	}
+	}
+	put_number(b, elem, bits, size);
+}
+
+/* ---- enums ---- */
+
+static const struct enum_member *enum_find(const struct enum_info *en, uint64_t bits)
+{
+	size_t lo = 0, hi = en->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (en->m[mid].bits < bits)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < en->n && en->m[lo].bits == bits ? &en->m[lo] : NULL;
+}
+
+/* Enum.ToString: a member's name; for [Flags] the names of the members
+ * that make up the value, largest first taken, written smallest first;
+ * else the number. */
+void leaf_enum(struct rctx *rc, const struct plan *p, uint64_t bits, bool json)
+{
+	struct val_buf *b = rc->b;
+	const struct enum_info *en = &p->en;
+	unsigned size = elem_size(p->prim, rc->v->ps);
+	const struct enum_member *m = enum_find(en, bits);
+	if (m) {
+		vb_utf8(b, m->name, strlen(m->name), json);
+		return;
+	}
+	if (en->flags && bits != 0 && en->n <= 64) {
+		uint64_t rest = bits;
+		bool used[64] = { false };
+		for (size_t i = en->n; i-- > 0;) {
+			uint64_t mb = en->m[i].bits;
+			if (mb && (rest & mb) == mb) {
+				used[i] = true;
+				rest &= ~mb;
+			}
+		}
+		if (rest == 0) {
+			if (json)
+				vb_ch(b, '"');
+			bool first = true;
+			for (size_t i = 0; i < en->n; i++) {
+				if (!used[i])
+					continue;
+				if (!first)
+					vb_put(b, ", ", 2);
+				first = false;
+				vb_utf8(b, en->m[i].name, strlen(en->m[i].name), false);
+			}
+			if (json)
+				vb_ch(b, '"');
+			return;
+		}
+	}
+	put_number(b, p->prim, bits, size);
+}
+
+/* ---- well-known structs and classes ---- */
+
+static void put_text(struct val_buf *b, const char *t, size_t n, bool json)
+{
+	if (json)
+		vb_ch(b, '"');
+	vb_put(b, t, n);
+	if (json)
+		vb_ch(b, '"');
+}
+
+static bool rd_field(struct val *v, const struct span *s, const struct pfield *f,
+		     uint64_t *out)
+{
+	unsigned size = elem_size(f->elem, v->ps);
+	uint8_t raw[8];
+	if (!size && f->elem != MD_ELEM_VALUETYPE) { /* a reference */
+		*out = sp_ptr(v, s, f->off);
+		return true;
+	}
+	if (f->elem == MD_ELEM_VALUETYPE)
+		size = 8; /* DateTimeOffset._dateTime: a DateTime, one ulong */
+	if (!size || !sp_read(v, s, f->off, raw, size))
+		return false;
+	*out = load_bits(raw, size);
+	if (is_signed(f->elem))
+		*out = (uint64_t)sext(*out, size);
+	return true;
+}
+
+/* IPAddress: _numbers (8 groups) for IPv6 with _addressOrScopeId the scope,
+ * else _addressOrScopeId holds the IPv4 bytes in network order. */
+static bool leaf_ip(struct rctx *rc, const struct plan *p, const struct span *s, bool json)
+{
+	struct val *v = rc->v;
+	uint64_t addr, nums;
+	char t[64];
+	size_t n;
+	if (!rd_field(v, s, p->df[0], &addr) || !rd_field(v, s, p->df[1], &nums))
+		return false;
+	if (!nums) {
+		uint8_t b4[4];
+		memcpy(b4, &(uint32_t){ (uint32_t)addr }, 4);
+		n = val_fmt_ipv4(b4, t);
+	} else {
+		uint32_t len;
+		uint8_t raw[16];
+		uint16_t g[8];
+		if (!as_u32(v->a, nums + v->ps, &len) || len != 8 ||
+		    as_read(v->a, nums + 2 * v->ps, raw, 16) != 16)
+			return false;
+		for (int i = 0; i < 8; i++)
+			g[i] = rdr_le16(raw + 2 * i);
+		n = val_fmt_ipv6(g, (uint32_t)addr, t);
+	}
+	put_text(rc->b, t, n, json);
+	return true;
+}
+
+static bool leaf_version(struct rctx *rc, const struct plan *p, const struct span *s, bool json)
+{
+	uint64_t x[4];
+	for (int i = 0; i < 4; i++)
+		if (!rd_field(rc->v, s, p->df[i], &x[i]))
+			return false;
+	char t[64];
+	int n = snprintf(t, sizeof t, "%" PRId64 ".%" PRId64, (int64_t)x[0], (int64_t)x[1]);
+	if ((int64_t)x[2] >= 0) {
+		n += snprintf(t + n, sizeof t - (size_t)n, ".%" PRId64, (int64_t)x[2]);
+		if ((int64_t)x[3] >= 0)
+			n += snprintf(t + n, sizeof t - (size_t)n, ".%" PRId64, (int64_t)x[3]);
+	}
+	put_text(rc->b, t, (size_t)n, json);
+	return true;
+}
+
+static int hexval(uint8_t c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Decodes the %XX escapes of UTF-8 text s[0..n) in place (returns the new
+ * length), except those Uri.ToString() keeps: '%', '#', '?', controls and
+ * bytes that do not form valid UTF-8. */
+static size_t uri_unescape(uint8_t *s, size_t n)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		uint8_t dec[4];
+		size_t k = 0, j = i;
+		while (k < 4 && j + 2 < n + 0 && s[j] == '%' && hexval(s[j + 1]) >= 0 &&
+		       hexval(s[j + 2]) >= 0) {
+			dec[k++] = (uint8_t)(hexval(s[j + 1]) << 4 | hexval(s[j + 2]));
+			j += 3;
+			/* stop after a whole UTF-8 sequence */
+			size_t need = dec[0] < 0x80 ? 1 : dec[0] >= 0xf0 ? 4 : dec[0] >= 0xe0 ? 3 : 2;
+			if (k == need)
+				break;
+		}
+		size_t u = k ? utf8_len(dec, k) : 0;
+		bool keep = u == 0 || u != k || (u == 1 && (dec[0] == '%' || dec[0] == '#' ||
+					dec[0] == '?' || dec[0] < 0x20 || dec[0] == 0x7f));
+		if (k && !keep) {
+			memcpy(s + o, dec, k);
+			o += k;
+			i = j;
+		} else {
+			s[o++] = s[i++];
+		}
+	}
+	return o;
+}
+
+/* Uri.ToString(): its string (the runtime keeps the IRI-processed form in
+ * _string; _info.String when it has built the canonical one) with the
+ * percent-escapes decoded that .NET decodes for display. Canonicalising
+ * a non-canonical original (case of scheme and host, default port, dot
+ * segments) is not redone here. */
+static bool leaf_uri(struct rctx *rc, const struct plan *p, const struct span *s, bool json)
+{
+	struct val *v = rc->v;
+	uint64_t str = sp_ptr(v, s, p->df[0]->off);
+	uint64_t info = p->df[2] ? sp_ptr(v, s, p->df[2]->off) : 0;
+	if (info) {
+		uint64_t imt = val_obj_mt(v, info);
+		struct plan *ip = imt ? val_plan(v, imt) : NULL;
+		const struct pfield *sf = ip ? plan_field(ip, "String") : NULL;
+		uint64_t istr = sf ? val_rdptr(v, info + v->ps + sf->off) : 0;
+		if (istr)
+			str = istr;
+	}
+	if (!str || val_obj_mt(v, str) != v->string_mt)
+		return false;
+	/* the string as UTF-8, then unescaped */
+	struct val_buf tmp;
+	val_buf_init(&tmp);
+	struct rctx t2 = *rc;
+	t2.b = &tmp;
+	leaf_string(&t2, str, false);
+	if (tmp.oom) {
+		val_buf_free(&tmp);
+		return false;
+	}
+	size_t n = tmp.len ? uri_unescape((uint8_t *)tmp.p, tmp.len) : 0;
+	vb_utf8(rc->b, tmp.p ? tmp.p : "", n, json);
+	val_buf_free(&tmp);
+	return true;
+}
+
+bool leaf_value(struct rctx *rc, const struct plan *p, const struct span *s, bool json)
+{
+	struct val *v = rc->v;
+	struct val_buf *b = rc->b;
+	char t[64];
+	uint64_t x, y, z;
+	switch (p->kind) {
+	case VK_PRIM:
+		leaf_prim(rc, p->prim, s, 0, json);
+		return true;
+	case VK_ENUM: {
+		unsigned size = elem_size(p->prim, v->ps);
+		uint8_t raw[8];
+		if (!size || !sp_read(v, s, 0, raw, size))
+			return false;
+		leaf_enum(rc, p, load_bits(raw, size), json);
+		return true;
+	}
+	case VK_GUID: {
+		uint8_t g[16];
+		if (!sp_read(v, s, 0, g, 16))
+			return false;
+		put_text(b, t, val_fmt_guid(g, t), json);
+		return true;
+	}
+	case VK_DATETIME:
+		if (!rd_field(v, s, p->df[0], &x))
+			return false;
+		put_text(b, t, val_fmt_datetime(x, t), json);
+		return true;
+	case VK_DTO:
+		if (!rd_field(v, s, p->df[0], &x) || !rd_field(v, s, p->df[1], &y))
+			return false;
+		put_text(b, t, val_fmt_dto(x, (int32_t)y, t), json);
+		return true;
+	case VK_TIMESPAN:
+		if (!rd_field(v, s, p->df[0], &x))
+			return false;
+		put_text(b, t, val_fmt_timespan((int64_t)x, t), json);
+		return true;
+	case VK_DECIMAL:
+		if (!rd_field(v, s, p->df[0], &x) || !rd_field(v, s, p->df[1], &y) ||
+		    !rd_field(v, s, p->df[2], &z))
+			return false;
+		vb_put(b, t, val_fmt_decimal((uint32_t)x, (uint32_t)y, z, t));
+		return true;
+	case VK_IPADDR:
+		return leaf_ip(rc, p, s, json);
+	case VK_VERSION:
+		return leaf_version(rc, p, s, json);
+	case VK_URI:
+		return leaf_uri(rc, p, s, json);
+	default:
+		return false;
+	}
+}

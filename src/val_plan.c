@@ -1,0 +1,421 @@
+/* val_plan.c - how each type renders, decided once per MethodTable: which
+ * decoder (leaf, collection, plain fields), its fields with clean names
+ * and JSON keys ready, the plans of embedded value types, enum members. */
+#include "val_priv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define MAX_BUILD_DEPTH 32   /* embedded value types inside value types */
+#define MAX_ENUM_MEMBERS 4096
+
+/* Drops generic arguments from a ClrMD-style name:
+ * "A.Dictionary<K, V>+Entry" -> "A.Dictionary+Entry". */
+static void def_name(const char *name, char *out, size_t size)
+{
+	size_t n = 0;
+	int depth = 0;
+	for (const char *s = name; *s && n + 1 < size; s++) {
+		if (*s == '<')
+			depth++;
+		else if (*s == '>')
+			depth--;
+		else if (depth == 0)
+			out[n++] = *s;
+	}
+	out[n] = '\0';
+}
+
+const struct pfield *plan_field(const struct plan *p, const char *name)
+{
+	for (uint32_t i = 0; i < p->nf; i++)
+		if (strcmp(p->f[i].f->name, name) == 0)
+			return &p->f[i];
+	return NULL;
+}
+
+/* The field named name whose storage element type is one of elems. */
+static const struct pfield *want(const struct plan *p, const char *name, const uint8_t *elems)
+{
+	const struct pfield *f = plan_field(p, name);
+	if (!f)
+		return NULL;
+	for (; *elems; elems++)
+		if (f->elem == *elems)
+			return f;
+	return NULL;
+}
+
+static const uint8_t E_I4[] = { MD_ELEM_I4, MD_ELEM_U4, 0 };
+static const uint8_t E_U4[] = { MD_ELEM_U4, MD_ELEM_I4, 0 };
+static const uint8_t E_I8[] = { MD_ELEM_I8, MD_ELEM_U8, 0 };
+static const uint8_t E_I2I4[] = { MD_ELEM_I2, MD_ELEM_I4, 0 };
+static const uint8_t E_BOOL[] = { MD_ELEM_BOOLEAN, 0 };
+static const uint8_t E_VT[] = { MD_ELEM_VALUETYPE, 0 };
+static const uint8_t E_REF[] = { MD_ELEM_CLASS, MD_ELEM_STRING, MD_ELEM_OBJECT,
+				 MD_ELEM_SZARRAY, MD_ELEM_ARRAY, MD_ELEM_GENERICINST, 0 };
+
+static const char *clean_name(const char *raw, char *buf, size_t size)
+{
+	size_t n = strlen(raw);
+	static const char bf[] = ">k__BackingField";
+	size_t nb = sizeof bf - 1;
+	if (n > nb + 1 && raw[0] == '<' && strcmp(raw + n - nb, bf) == 0 && n - nb - 1 < size) {
+		memcpy(buf, raw + 1, n - nb - 1);
+		buf[n - nb - 1] = '\0';
+		return buf;
+	}
+	if (n > 1 && raw[n - 1] == '@' && n - 1 < size) {
+		memcpy(buf, raw, n - 1);
+		buf[n - 1] = '\0';
+		return buf;
+	}
+	return raw;
+}
+
+static char *json_key(const char *name, uint32_t *len)
+{
+	struct val_buf b;
+	val_buf_init(&b);
+	vb_utf8(&b, name, strlen(name), true);
+	vb_ch(&b, ':');
+	if (b.oom) {
+		val_buf_free(&b);
+		return NULL;
+	}
+	*len = (uint32_t)b.len;
+	return b.p;
+}
+
+/* The prim name an element type has, to tell a primitive field from an
+ * enum stored as that primitive. */
+static const char *prim_type_name(uint8_t elem)
+{
+	switch (elem) {
+	case MD_ELEM_BOOLEAN: return "System.Boolean";
+	case MD_ELEM_CHAR: return "System.Char";
+	case MD_ELEM_I1: return "System.SByte";
+	case MD_ELEM_U1: return "System.Byte";
+	case MD_ELEM_I2: return "System.Int16";
+	case MD_ELEM_U2: return "System.UInt16";
+	case MD_ELEM_I4: return "System.Int32";
+	case MD_ELEM_U4: return "System.UInt32";
+	case MD_ELEM_I8: return "System.Int64";
+	case MD_ELEM_U8: return "System.UInt64";
+	case MD_ELEM_R4: return "System.Single";
+	case MD_ELEM_R8: return "System.Double";
+	case MD_ELEM_I: return "System.IntPtr";
+	case MD_ELEM_U: return "System.UIntPtr";
+	}
+	return NULL;
+}
+
+static bool build_fields(struct val *v, struct plan *p, int depth)
+{
+	size_t n, ninst;
+	const struct clr_field *f = clr_type_fields(v->c, p->t, &n, &ninst, NULL);
+	if (!f)
+		return n == 0;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!(f[i].flags & CLR_FIELD_STATIC))
+			k++;
+	p->f = calloc(k ? k : 1, sizeof *p->f);
+	if (!p->f)
+		return false;
+	char cbuf[512];
+	for (size_t i = 0; i < n; i++) {
+		if (f[i].flags & CLR_FIELD_STATIC)
+			continue;
+		struct pfield *pf = &p->f[p->nf++];
+		pf->f = &f[i];
+		pf->off = f[i].offset;
+		pf->elem = f[i].elem;
+		pf->name = clean_name(f[i].name, cbuf, sizeof cbuf);
+		if (pf->name == cbuf)
+			pf->name = strdup(cbuf);
+		const char *pn = prim_type_name(f[i].elem);
+		bool maybe_enum = pn && strcmp(pn, f[i].type_name) != 0;
+		if ((f[i].elem == MD_ELEM_VALUETYPE || maybe_enum) && depth < MAX_BUILD_DEPTH) {
+			uint64_t th = clr_resolve_field(v->r, &f[i]);
+			struct plan *sub = th && !(th & 2) ? val_plan(v, th) : NULL;
+			if (sub && (f[i].elem == MD_ELEM_VALUETYPE || sub->kind == VK_ENUM))
+				pf->sub = sub;
+		}
+	}
+	/* where two clean names clash, both keep their raw names */
+	for (uint32_t i = 0; i < p->nf; i++)
+		for (uint32_t j = i + 1; j < p->nf; j++)
+			if (strcmp(p->f[i].name, p->f[j].name) == 0) {
+				if (p->f[i].name != p->f[i].f->name)
+					free((char *)p->f[i].name);
+				if (p->f[j].name != p->f[j].f->name)
+					free((char *)p->f[j].name);
+				p->f[i].name = p->f[i].f->name;
+				p->f[j].name = p->f[j].f->name;
+			}
+	for (uint32_t i = 0; i < p->nf; i++)
+		if (!p->f[i].name || !(p->f[i].key = json_key(p->f[i].name, &p->f[i].keylen)))
+			return false;
+	return true;
+}
+
+static int member_cmp(const void *a, const void *b)
+{
+	const struct enum_member *x = a, *y = b;
+	return x->bits < y->bits ? -1 : x->bits > y->bits;
+}
+
+static void build_enum(struct val *v, struct plan *p)
+{
+	const struct md *md = clr_module_md(v->c, p->t->module);
+	uint32_t rid = p->t->token & 0xffffff;
+	if (!md)
+		return;
+	struct md_enum_member tmp[64], *m = tmp;
+	size_t n = md_enum_members(md, rid, tmp, 64);
+	if (n > MAX_ENUM_MEMBERS)
+		n = MAX_ENUM_MEMBERS;
+	if (n > 64) {
+		m = calloc(n, sizeof *m);
+		if (!m)
+			return;
+		n = md_enum_members(md, rid, m, n);
+		if (n > MAX_ENUM_MEMBERS)
+			n = MAX_ENUM_MEMBERS;
+	}
+	p->en.m = calloc(n ? n : 1, sizeof *p->en.m);
+	if (p->en.m) {
+		unsigned size = elem_size(p->prim, v->ps);
+		uint64_t mask = size >= 8 || size == 0 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * size)) - 1;
+		for (size_t i = 0; i < n; i++) {
+			p->en.m[i].bits = m[i].bits & mask;
+			p->en.m[i].name = m[i].name;
+		}
+		p->en.n = n;
+		/* stable, so of equal values the first declared is found */
+		qsort(p->en.m, n, sizeof *p->en.m, member_cmp);
+	}
+	if (m != tmp)
+		free(m);
+	p->en.flags = clr_md_has_attribute(md, p->t->token, "System.FlagsAttribute");
+}
+
+static bool is_ipaddress(struct val *v, const struct clr_type *t)
+{
+	for (int k = 0; t && k < 16; k++) {
+		if (strcmp(t->name, "System.Net.IPAddress") == 0)
+			return true;
+		t = t->parent_mt ? clr_type_of(v->c, t->parent_mt, NULL) : NULL;
+	}
+	return false;
+}
+
+/* Picks the decoder of p and checks that the fields it reads are there. */
+static void classify(struct val *v, struct plan *p)
+{
+	const struct clr_type *t = p->t;
+	char dn[512];
+	def_name(t->name, dn, sizeof dn);
+	const struct pfield **d = p->df;
+	enum vk k = VK_PLAIN;
+	switch (t->kind) {
+	case CLR_KIND_STRING:
+		p->kind = VK_STRING;
+		p->leaf = true;
+		return;
+	case CLR_KIND_ARRAY:
+		p->kind = VK_ARRAY;
+		return;
+	case CLR_KIND_PRIMITIVE:
+		if (elem_size(t->elem_type, v->ps)) {
+			p->kind = VK_PRIM;
+			p->prim = t->elem_type;
+			p->leaf = true;
+		}
+		return;
+	case CLR_KIND_ENUM:
+		if (elem_size(t->elem_type, v->ps)) {
+			p->kind = VK_ENUM;
+			p->prim = t->elem_type;
+			p->leaf = true;
+			build_enum(v, p);
+		}
+		return;
+	case CLR_KIND_NULLABLE:
+		if ((d[0] = want(p, "hasValue", E_BOOL)) && (d[1] = plan_field(p, "value")))
+			p->kind = VK_NULLABLE;
+		return;
+	default:
+		break;
+	}
+	if (strcmp(dn, "System.Guid") == 0) {
+		const struct pfield *a = plan_field(p, "_a"), *z = plan_field(p, "_k");
+		if (a && a->off == 0 && z && z->off == 15)
+			k = VK_GUID;
+	} else if (strcmp(dn, "System.DateTime") == 0) {
+		if ((d[0] = want(p, "_dateData", E_I8)))
+			k = VK_DATETIME;
+	} else if (strcmp(dn, "System.DateTimeOffset") == 0) {
+		if ((d[0] = want(p, "_dateTime", E_VT)) && (d[1] = want(p, "_offsetMinutes", E_I2I4)))
+			k = VK_DTO;
+	} else if (strcmp(dn, "System.TimeSpan") == 0) {
+		if ((d[0] = want(p, "_ticks", E_I8)))
+			k = VK_TIMESPAN;
+	} else if (strcmp(dn, "System.Decimal") == 0) {
+		if ((d[0] = want(p, "_flags", E_I4)) && (d[1] = want(p, "_hi32", E_U4)) &&
+		    (d[2] = want(p, "_lo64", E_I8)))
+			k = VK_DECIMAL;
+	} else if (strcmp(dn, "System.Version") == 0) {
+		if ((d[0] = want(p, "_Major", E_I4)) && (d[1] = want(p, "_Minor", E_I4)) &&
+		    (d[2] = want(p, "_Build", E_I4)) && (d[3] = want(p, "_Revision", E_I4)))
+			k = VK_VERSION;
+	} else if (strcmp(dn, "System.Uri") == 0) {
+		if ((d[0] = want(p, "_string", E_REF))) {
+			d[1] = want(p, "_originalUnicodeString", E_REF);
+			d[2] = want(p, "_info", E_REF);
+			d[3] = want(p, "_syntax", E_REF);
+			k = VK_URI;
+		}
+	} else if (strcmp(dn, "Microsoft.FSharp.Core.FSharpOption") == 0) {
+		if ((d[0] = plan_field(p, "value")))
+			k = VK_FSOPTION;
+	} else if (strcmp(dn, "Microsoft.FSharp.Core.FSharpValueOption") == 0) {
+		if ((d[0] = want(p, "_tag", E_I4)) && (d[1] = plan_field(p, "item")))
+			k = VK_FSVOPTION;
+	} else if (t->kind == CLR_KIND_CLASS && is_ipaddress(v, t)) {
+		if ((d[0] = want(p, "_addressOrScopeId", E_U4)) && (d[1] = want(p, "_numbers", E_REF)))
+			k = VK_IPADDR;
+	} else if (t->kind == CLR_KIND_CLASS) {
+		plan_collection(v, p, dn);
+		return;
+	}
+	p->kind = k;
+	p->leaf = k != VK_PLAIN && k != VK_FSOPTION && k != VK_FSVOPTION;
+	if (k == VK_PLAIN)
+		memset(p->df, 0, sizeof p->df);
+}
+
+static void plan_free(struct plan *p)
+{
+	for (uint32_t i = 0; i < p->nf; i++) {
+		free(p->f[i].key);
+		if (p->f[i].name != p->f[i].f->name)
+			free((char *)p->f[i].name);
+	}
+	free(p->f);
+	free(p->type_json);
+	free(p->en.m);
+	free(p);
+}
+
+static struct plan *build(struct val *v, uint64_t mt, int depth)
+{
+	const struct clr_type *t = clr_type_of(v->c, mt, NULL);
+	if (!t || t->kind == CLR_KIND_FREE)
+		return NULL;
+	struct plan *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	p->mt = mt;
+	p->t = t;
+	p->valuetype = t->kind == CLR_KIND_STRUCT || t->kind == CLR_KIND_ENUM ||
+		       t->kind == CLR_KIND_PRIMITIVE || t->kind == CLR_KIND_NULLABLE;
+	if (p->valuetype && t->base_size >= 2 * v->ps)
+		p->size = t->base_size - 2 * v->ps;
+	struct val_buf b;
+	val_buf_init(&b);
+	vb_str(&b, "\"$type\":");
+	vb_utf8(&b, t->name, strlen(t->name), true);
+	p->type_json = b.p;
+	p->type_json_len = (uint32_t)b.len;
+	if (b.oom || (t->kind != CLR_KIND_ARRAY && t->kind != CLR_KIND_STRING &&
+		      !build_fields(v, p, depth))) {
+		plan_free(p);
+		return NULL;
+	}
+	classify(v, p);
+	return p;
+}
+
+static size_t slot_of(uint64_t mt, size_t cap)
+{
+	return (size_t)((mt >> 3) * 0x9e3779b97f4a7c15ULL >> 20) & (cap - 1);
+}
+
+static bool insert(struct val *v, struct plan *p)
+{
+	if ((v->tab_n + 1) * 2 > v->tab_cap) {
+		size_t cap = v->tab_cap ? v->tab_cap * 2 : 256;
+		struct plan **t = calloc(cap, sizeof *t);
+		if (!t)
+			return false;
+		for (size_t i = 0; i < v->tab_cap; i++) {
+			struct plan *q = v->tab[i];
+			if (!q)
+				continue;
+			size_t s = slot_of(q->mt, cap);
+			while (t[s])
+				s = (s + 1) & (cap - 1);
+			t[s] = q;
+		}
+		free(v->tab);
+		v->tab = t;
+		v->tab_cap = cap;
+	}
+	size_t s = slot_of(p->mt, v->tab_cap);
+	while (v->tab[s])
+		s = (s + 1) & (v->tab_cap - 1);
+	v->tab[s] = p;
+	v->tab_n++;
+	return true;
+}
+
+static struct plan *lookup(struct val *v, uint64_t mt)
+{
+	if (!v->tab_cap)
+		return NULL;
+	for (size_t s = slot_of(mt, v->tab_cap); v->tab[s]; s = (s + 1) & (v->tab_cap - 1))
+		if (v->tab[s]->mt == mt)
+			return v->tab[s];
+	return NULL;
+}
+
+struct plan *val_plan(struct val *v, uint64_t mt)
+{
+	static _Thread_local int depth;
+	pthread_mutex_lock(&v->lock);
+	struct plan *p = lookup(v, mt);
+	if (!p && depth < MAX_BUILD_DEPTH) {
+		depth++;
+		p = build(v, mt, depth);
+		depth--;
+		/* a plan built meanwhile by the recursion wins */
+		struct plan *q = p ? lookup(v, mt) : NULL;
+		if (q) {
+			plan_free(p);
+			p = q;
+		} else if (p && !insert(v, p)) {
+			plan_free(p);
+			p = NULL;
+		}
+	}
+	pthread_mutex_unlock(&v->lock);
+	return p;
+}
+
+void val_plans_free(struct val *v)
+{
+	for (size_t i = 0; i < v->tab_cap; i++)
+		if (v->tab[i])
+			plan_free(v->tab[i]);
+	free(v->tab);
+	v->tab = NULL;
+	v->tab_cap = v->tab_n = 0;
+}
+
+const char *val_field_name(struct val *v, const struct clr_type *t, size_t i)
+{
+	struct plan *p = val_plan(v, t->mt);
+	return p && i < p->nf ? p->f[i].name : NULL;
+}

@@ -1,0 +1,175 @@
+/* val_priv.h - what val.c, val_plan.c, val_leaf.c and val_coll.c share.
+ * Not a public header. */
+#ifndef CLRHEAP_VAL_PRIV_H
+#define CLRHEAP_VAL_PRIV_H
+
+#include <pthread.h>
+#include <string.h>
+
+#include "md.h"
+#include "val.h"
+
+#define VAL_MAX_NEST 96       /* embedded structs and levels, together */
+#define VAL_MAX_ITEMS (1u << 28) /* elements of one collection walked */
+
+/* How a type renders. */
+enum vk {
+	VK_PLAIN = 0,  /* its fields */
+	VK_STRING, VK_PRIM, VK_ENUM, VK_GUID, VK_DATETIME, VK_DTO, VK_TIMESPAN,
+	VK_DECIMAL, VK_NULLABLE, VK_IPADDR, VK_URI, VK_VERSION,
+	VK_FSOPTION, VK_FSVOPTION,
+	VK_ARRAY,
+	VK_LIST, VK_DICT, VK_HASHSET, VK_QUEUE, VK_STACK, VK_CQUEUE, VK_CDICT,
+	VK_FSLIST, VK_FSMAP, VK_FSSET,
+};
+
+struct plan;
+
+/* One instance field, ready to render. */
+struct pfield {
+	const struct clr_field *f;
+	const char *name;     /* clean name (raw where clean names clash) */
+	char *key;            /* "name": as JSON */
+	uint32_t keylen;
+	uint32_t off;         /* from the start of the instance data */
+	uint8_t elem;         /* storage CorElementType */
+	struct plan *sub;     /* value types and enums: the field type's plan */
+};
+
+struct enum_member {
+	uint64_t bits;
+	const char *name;
+};
+
+struct enum_info {
+	bool flags;           /* [Flags] */
+	size_t n;
+	struct enum_member *m; /* sorted by bits, unsigned */
+};
+
+struct plan {
+	uint64_t mt;
+	const struct clr_type *t;
+	enum vk kind;
+	bool leaf;            /* renders as one value */
+	bool valuetype;
+	uint8_t prim;         /* VK_PRIM, VK_ENUM: the underlying element type */
+	uint32_t size;        /* value types: bytes of the unboxed value */
+	uint32_t nf;
+	struct pfield *f;     /* instance fields, layout order, base first */
+	char *type_json;      /* "$type":"Name" */
+	uint32_t type_json_len;
+	const struct pfield *df[6]; /* the fields a decoder reads */
+	struct enum_info en;
+};
+
+struct val {
+	struct clr *c;
+	struct as *a;
+	struct clr_resolver *r;
+	unsigned ps;
+	unsigned depth;
+	uint64_t mt_mask, string_mt;
+	pthread_mutex_t lock;  /* guards the plan table */
+	struct plan **tab;     /* open addressing by MethodTable */
+	size_t tab_cap, tab_n;
+};
+
+/* The rendering of one document: where it goes and the objects on the
+ * current path (a reference to one of them is a cycle). */
+struct rctx {
+	struct val *v;
+	struct val_buf *b;
+	unsigned depth;
+	unsigned nest;
+	unsigned npath;
+	uint64_t path[VAL_MAX_DEPTH + 2];
+};
+
+/* Bytes of a value: a pointer into the dump when contiguous, else read on
+ * demand from addr. */
+struct span {
+	const uint8_t *p;
+	uint64_t addr;
+	uint64_t len;
+};
+
+/* ---- buffer ---- */
+bool vb_grow(struct val_buf *b, size_t n);
+static inline void vb_put(struct val_buf *b, const char *s, size_t n)
+{
+	if (b->cap - b->len <= n && !vb_grow(b, n))
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+static inline void vb_ch(struct val_buf *b, char c)
+{
+	if (b->cap - b->len <= 1 && !vb_grow(b, 1))
+		return;
+	b->p[b->len++] = c;
+	b->p[b->len] = '\0';
+}
+static inline void vb_str(struct val_buf *b, const char *s)
+{
+	vb_put(b, s, strlen(s));
+}
+void vb_u64(struct val_buf *b, uint64_t v);
+void vb_i64(struct val_buf *b, int64_t v);
+void vb_hexaddr(struct val_buf *b, uint64_t v); /* "0x…" with quotes */
+/* A UTF-8 string (invalid bytes as U+FFFD), quoted and escaped when json. */
+void vb_utf8(struct val_buf *b, const char *s, size_t n, bool json);
+
+/* ---- reading ---- */
+bool sp_read(struct val *v, const struct span *s, uint64_t off, void *out, size_t n);
+uint64_t sp_ptr(struct val *v, const struct span *s, uint64_t off);
+struct span sp_at(struct val *v, uint64_t addr, uint64_t len);
+uint64_t val_rdptr(struct val *v, uint64_t addr);
+/* The MethodTable of the object at addr (0 when unreadable). */
+uint64_t val_obj_mt(struct val *v, uint64_t addr);
+
+/* ---- plans (val_plan.c) ---- */
+/* The plan of MethodTable mt (built on first use; NULL when mt is bad). */
+struct plan *val_plan(struct val *v, uint64_t mt);
+/* The field of p named name (raw), or NULL. */
+const struct pfield *plan_field(const struct plan *p, const char *name);
+void val_plans_free(struct val *v);
+
+/* ---- leaves (val_leaf.c) ---- */
+/* Renders a leaf value of plan p (a value type or leaf class) whose data
+ * starts at s (the unboxed value, or the object's fields). json chooses
+ * JSON or value-file text. Returns false when p is not a leaf. */
+bool leaf_value(struct rctx *rc, const struct plan *p, const struct span *s, bool json);
+/* A primitive of element type elem at s+off. */
+void leaf_prim(struct rctx *rc, uint8_t elem, const struct span *s, uint64_t off, bool json);
+/* Enum value bits of plan p. */
+void leaf_enum(struct rctx *rc, const struct plan *p, uint64_t bits, bool json);
+/* The string object at addr (its characters). */
+void leaf_string(struct rctx *rc, uint64_t addr, bool json);
+/* Size in bytes of a primitive element type (0 for others). */
+unsigned elem_size(uint8_t elem, unsigned ps);
+uint64_t load_bits(const uint8_t *p, unsigned size);
+
+/* ---- rendering (val.c) ---- */
+/* A value of a slot inside something at `level`: a primitive (elem), a
+ * value type (sub), or a reference (followed to level+1). */
+void emit_slot(struct rctx *rc, const struct span *s, uint64_t off, uint8_t elem,
+	       struct plan *sub, unsigned level);
+/* A reference held in a slot of something at `level`. */
+void emit_ref(struct rctx *rc, uint64_t obj, unsigned level);
+/* The fields of a non-leaf object or struct as "k":v pairs after a
+ * leading comma when `comma`. */
+void emit_fields(struct rctx *rc, const struct plan *p, const struct span *s,
+		 unsigned level, bool comma);
+
+/* ---- collections (val_coll.c) ---- */
+/* The elements of an array object (p its plan) as a JSON array. */
+void emit_array(struct rctx *rc, const struct plan *p, uint64_t arr, unsigned level);
+/* The logical content of a collection object; false when its fields do
+ * not match what the decoder expects (then nothing was written). */
+bool emit_collection(struct rctx *rc, const struct plan *p, uint64_t obj, unsigned level);
+/* Decides which collection a class plan is (kind and decoder fields). */
+void plan_collection(struct val *v, struct plan *p, const char *defname);
+
+#endif
