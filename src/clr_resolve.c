@@ -73,32 +73,46 @@ static bool params_table_ok(struct clr_resolver *r, uint64_t module, uint32_t of
 			if (!clr_rdptr(c, e + r->eth_value, &th))
 				return false;
 			th &= ~(uint64_t)1;
-			const struct clr_type *t = th & TH_TYPEDESC ? NULL : clr_type_of(c, th, NULL);
-			if (t && (t->kind == CLR_KIND_ARRAY || t->ntype_args > 0))
+			/* an array, or a generic instantiation (interfaces too) */
+			uint32_t fl;
+			if (!(th & TH_TYPEDESC) && as_u32(c->a, th + c->off.mt_flags, &fl) &&
+			    ((fl & CLR_MTF_HAS_COMPONENT_SIZE) ?
+			     (fl & CLR_MTF_CATEGORY_ARRAY_MASK) == CLR_MTF_CATEGORY_ARRAY :
+			     ((fl & CLR_MTF_GENERICS_MASK) == 0x10 || (fl & CLR_MTF_GENERICS_MASK) == 0x20)))
 				good++;
 			if (!clr_rdptr(c, e + r->eth_next, &e))
 				return false;
 		}
 	}
-	return good >= 2;
+	return seen >= 2 && good * 4 >= seen * 3;
 }
 
 /* Runtimes whose descriptor does not publish Module.AvailableTypeParams
- * (9.0.20) keep it at the distance from FieldDefToDescMap it has in
- * 10.0.12 (88 bytes), with the EETypeHashTable laid out as in 10: found so
- * on 9.0.20 dumps, and checked on System.Private.CoreLib's table before
- * use. */
+ * (9.0.20; 8.0.31 has no descriptor) keep it 184 bytes after the TypeDef
+ * map, as 10.0.12 does (416 -> 600; 9.0.20: 624 -> 808), with the
+ * EETypeHashTable laid out as in 10. Elsewhere the pointer-sized slots
+ * after the map are tried. Whatever is taken must look like the table of
+ * instantiated types of System.Private.CoreLib. */
 static void guess_params(struct clr_resolver *r)
 {
-	uint32_t fd;
-	if (!r->corelib || !off_of(r->c, "Module", "FieldDefToDescMap", &fd))
+	const struct clr_off *o = &r->c->off;
+	if (!r->corelib || !o->have_maps || r->c->ps != 8)
 		return;
 	r->eth_buckets = 16;
 	r->eth_value = 0;
 	r->eth_next = 8;
-	if (r->c->ps == 8 && params_table_ok(r, r->corelib, fd + 88)) {
-		r->mod_params = fd + 88;
+	uint32_t first = o->mod_typedef_map + 184;
+	if (params_table_ok(r, r->corelib, first)) {
+		r->mod_params = first;
 		r->have_params = true;
+		return;
+	}
+	for (uint32_t off = o->mod_typedef_map + 8; off < o->mod_typedef_map + 512; off += 8) {
+		if (params_table_ok(r, r->corelib, off)) {
+			r->mod_params = off;
+			r->have_params = true;
+			return;
+		}
 	}
 }
 
@@ -115,6 +129,12 @@ enum ch_status clr_resolver_open(struct clr *c, struct clr_resolver **out,
 	pthread_mutex_init(&r->lock, &attr);
 	pthread_mutexattr_destroy(&attr);
 	r->have_typeref_map = off_of(c, "Module", "TypeRefToMethodTableMap", &r->mod_typeref_map);
+	if (!c->desc && c->off.have_maps) {
+		/* no descriptor (8.0): where 9 and 10 have it; every hit is
+		 * checked against the TypeRef's name */
+		r->mod_typeref_map = 8;
+		r->have_typeref_map = true;
+	}
 	r->have_params = off_of(c, "Module", "AvailableTypeParams", &r->mod_params) &&
 			 off_of(c, "EETypeHashTable", "Buckets", &r->eth_buckets) &&
 			 off_of(c, "EETypeHashTable", "VolatileEntryValue", &r->eth_value) &&
@@ -294,23 +314,45 @@ static uint32_t find_typedef_full(const struct md *md, const char *full)
 	return 0;
 }
 
+/* True when the type mt is named as TypeRef rid of md (generic arguments
+ * and arity aside). */
+static bool name_is(struct clr *c, uint64_t mt, const struct md *md, uint32_t rid)
+{
+	const struct clr_type *t = clr_type_of(c, mt, NULL);
+	char want[1024], got[1024];
+	if (!t || md_typeref_name(md, rid, MD_NAME_NO_ARITY, want, sizeof want) != CH_OK)
+		return false;
+	size_t n = 0;
+	int depth = 0;
+	for (const char *p = t->name; *p && n + 1 < sizeof got; p++) {
+		if (*p == '<')
+			depth++;
+		else if (*p == '>')
+			depth--;
+		else if (depth == 0)
+			got[n++] = *p;
+	}
+	got[n] = '\0';
+	return strcmp(want, got) == 0;
+}
+
 uint64_t clr_resolve_typeref(struct clr_resolver *r, uint64_t module, uint32_t token)
 {
 	struct clr *c = r->c;
 	if (token >> 24 != MD_TBL_TYPEREF)
 		return 0;
 	uint32_t rid = token & 0xffffff;
-	if (r->have_typeref_map) {
-		uint64_t mt = clr_module_map_lookup(c, module + r->mod_typeref_map, rid);
-		if (mt && !(mt & TH_TYPEDESC))
-			return mt;
-	}
-	/* Not resolved by the runtime yet: find the TypeDef by name in the
-	 * loaded modules (type forwarders make the AssemblyRef unreliable). */
 	const struct md *md = module_md(c, module);
 	char name[1024];
 	if (!md || md_typeref_name(md, rid, 0, name, sizeof name) != CH_OK)
 		return 0;
+	if (r->have_typeref_map) {
+		uint64_t mt = clr_module_map_lookup(c, module + r->mod_typeref_map, rid);
+		if (mt && !(mt & TH_TYPEDESC) && name_is(c, mt, md, rid))
+			return mt;
+	}
+	/* Not resolved by the runtime yet: find the TypeDef by name in the
+	 * loaded modules (type forwarders make the AssemblyRef unreliable). */
 	size_t n;
 	const uint64_t *mods = clr_resolver_modules(r, &n);
 	for (size_t i = 0; i < n; i++) {
@@ -403,14 +445,14 @@ static bool is_inst(struct clr *c, uint64_t mt, const struct clr_type *def,
 		    const uint64_t *args, unsigned nargs)
 {
 	const struct clr_off *o = &c->off;
-	uint32_t flags, flags2;
+	uint32_t flags;
 	uint64_t module;
+	/* cheap checks first: most entries are of other definitions */
 	if (!as_u32(c->a, mt + o->mt_flags, &flags) || (flags & CLR_MTF_HAS_COMPONENT_SIZE) ||
-	    !as_u32(c->a, mt + o->mt_flags2, &flags2) || (flags2 >> 8) != (def->token & 0xffffff) ||
 	    !clr_rdptr(c, mt + o->mt_module, &module) || module != def->module)
 		return false;
 	const struct clr_type *t = clr_type_of(c, mt, NULL);
-	if (!t || t->ntype_args != nargs)
+	if (!t || t->token != def->token || t->ntype_args != nargs)
 		return false;
 	for (unsigned i = 0; i < nargs; i++)
 		if (t->type_args[i] != args[i])

@@ -3,7 +3,7 @@
  *   clrheap info DUMP [--json] [--search DIR]
  *   clrheap stat DUMP [--json] [--search DIR]
  *   clrheap types DUMP [--fields NAME] [--search DIR]
- *   clrheap objects DUMP --type NAME [--depth N] [--search DIR]
+ *   clrheap objects DUMP --type NAME|--all [--depth N] [--search DIR]
  *   clrheap show DUMP ADDR [--depth N] [--search DIR]
  *   clrheap statics DUMP --type NAME [--depth N] [--search DIR]
  *
@@ -31,6 +31,7 @@ struct cli {
 	const char *addr;   /* show ADDR */
 	unsigned depth;
 	bool depth_set;
+	bool all;           /* objects --all */
 	const char *search[MAX_SEARCH];
 	int nsearch;
 	struct dump *d;
@@ -45,7 +46,7 @@ static void usage(FILE *f)
 	fputs("usage: clrheap info DUMP [--json] [--search DIR]\n"
 	      "       clrheap stat DUMP [--json] [--search DIR]\n"
 	      "       clrheap types DUMP [--fields NAME] [--search DIR]\n"
-	      "       clrheap objects DUMP --type NAME [--depth N] [--search DIR]\n"
+	      "       clrheap objects DUMP --type NAME|--all [--depth N] [--search DIR]\n"
 	      "       clrheap show DUMP ADDR [--depth N] [--search DIR]\n"
 	      "       clrheap statics DUMP --type NAME [--depth N] [--search DIR]\n"
 	      "Reads the managed heap of a .NET process dump without the DAC.\n",
@@ -71,6 +72,8 @@ static bool parse_args(struct cli *c, int argc, char **argv)
 			c->json = true;
 		} else if (strcmp(s, "--fields") == 0 && i + 1 < argc) {
 			c->fields = argv[++i];
+		} else if (strcmp(s, "--all") == 0) {
+			c->all = true;
 		} else if (strcmp(s, "--type") == 0 && i + 1 < argc) {
 			c->type = argv[++i];
 		} else if (strcmp(s, "--depth") == 0 && i + 1 < argc) {
@@ -104,7 +107,8 @@ static bool parse_args(struct cli *c, int argc, char **argv)
 		ch_set_error(&c->err, CH_EARG, "%s: which DUMP?", c->cmd);
 		return false;
 	}
-	if ((strcmp(c->cmd, "objects") == 0 || strcmp(c->cmd, "statics") == 0) && !c->type) {
+	if (((strcmp(c->cmd, "objects") == 0 && !c->all) || strcmp(c->cmd, "statics") == 0) &&
+	    !c->type) {
 		ch_set_error(&c->err, CH_EARG, "%s: which --type NAME?", c->cmd);
 		return false;
 	}
@@ -364,7 +368,7 @@ static bool objects_cb(void *arg, uint64_t obj, uint64_t mt, uint64_t size)
 	if (w->cache_mt[k] != mt) {
 		const struct clr_type *t = clr_type_of(w->c->c, mt, NULL);
 		w->cache_mt[k] = mt;
-		w->cache_hit[k] = t && strcmp(t->name, w->c->type) == 0;
+		w->cache_hit[k] = t && (w->c->all || strcmp(t->name, w->c->type) == 0);
 	}
 	if (!w->cache_hit[k])
 		return true;
