@@ -246,6 +246,8 @@ uint64_t clr_resolve_field(struct clr_resolver *r, const struct clr_field *f);
  * owned by r and valid until the next add. */
 const uint64_t *clr_resolver_modules(struct clr_resolver *r, size_t *n);
 void clr_resolver_add_module(struct clr_resolver *r, uint64_t module);
+/* True when this runtime's statics bases can be found (clr_type_statics). */
+bool clr_statics_supported(const struct clr *c);
 /* The metadata of a loaded module (Module*), NULL when unreadable. Owned
  * by c. */
 const struct md *clr_module_md(struct clr *c, uint64_t module);

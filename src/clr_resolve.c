@@ -708,3 +708,8 @@ bool clr_md_has_attribute(const struct md *md, uint32_t token, const char *name)
 	}
 	return false;
 }
+
+bool clr_statics_supported(const struct clr *c)
+{
+	return c->off.have_statics;
+}

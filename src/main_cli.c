@@ -412,6 +412,9 @@ static int cmd_objects(struct cli *c)
 		heap_walk(c->h, objects_cb, w);
 		if (fflush(stdout) != 0 && w->st == CH_OK)
 			w->st = ch_set_error(&c->err, CH_EIO, "writing the output failed");
+		if (w->st == CH_OK && w->count == 0 && !c->all)
+			w->st = ch_set_error(&c->err, CH_ENOTFOUND, "%s: no objects of type %s on the heap",
+					     c->dump_path, c->type);
 		if (w->st != CH_OK)
 			rc = fail(c);
 		else
@@ -510,6 +513,11 @@ static int cmd_statics(struct cli *c)
 	if (!mt) { /* a generic instantiation: the modules' instantiated types */
 		struct find_inst f = { c, 0 };
 		size_t nm;
+		for (size_t i = 0; i < n; i++) { /* modules with objects on the heap */
+			const struct clr_type *t = clr_type_of(c->c, rows[i].mt, NULL);
+			if (t && t->kind != CLR_KIND_ARRAY)
+				clr_resolver_add_module(val_resolver(v), t->module);
+		}
 		const uint64_t *mods = clr_resolver_modules(val_resolver(v), &nm);
 		for (size_t i = 0; i < nm && !f.found; i++)
 			clr_module_param_types(val_resolver(v), mods[i], find_inst_cb, &f);

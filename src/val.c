@@ -605,6 +605,9 @@ enum ch_status val_statics_json(struct val *v, const struct clr_type *t,
 	const struct clr_field *f = clr_type_fields(v->c, t, &n, NULL, err);
 	if (!f && n)
 		return err ? err->status : CH_ECORRUPT;
+	if (!clr_statics_supported(v->c))
+		return ch_set_error(err, CH_EUNSUPPORTED, "%s: static fields of runtime %s cannot be read yet",
+				    dump_path(as_dump(v->a)), clr_runtime(v->c)->product_version);
 	struct plan *p = val_plan(v, t->mt);
 	vb_ch(b, '{');
 	if (p)
