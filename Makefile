@@ -6,6 +6,13 @@ WERROR  ?= $(if $(CI),-Werror,)
 SAN     ?=
 PKGS    := fuse3 jansson
 OPT     ?= -O2 -g
+# `make asan check` (asan among the goals): build into build-asan with
+# address and undefined-behaviour sanitizers and run the whole suite there.
+ifneq ($(filter asan,$(MAKECMDGOALS)),)
+BUILD   := build-asan
+OPT     := -O1 -g
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
 CFLAGS  += $(OPT) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wstrict-prototypes \
            -Wmissing-declarations -Wwrite-strings -Wshadow $(WERROR) \
            -Iinclude $(SAN) -MMD -MP
@@ -18,8 +25,12 @@ LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPS_OK   := $(BUILD)/.deps-ok
+# fuzz targets (contrib/fuzz/fuzz_NAME.c): corpus replayers and libFuzzer
+FUZZ_NAMES := $(patsubst contrib/fuzz/fuzz_%.c,%,$(wildcard contrib/fuzz/fuzz_*.c))
+REPLAY_BIN := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
+FUZZ_BIN   := $(FUZZ_NAMES:%=$(BUILD)/fuzz-lf/fuzz_%)
 
-.PHONY: all deps check unit e2e asan demo fixtures bench clean install
+.PHONY: all deps check unit e2e asan demo fixtures bench clean install fuzz fuzz-cc
 all: $(BUILD)/clrheap $(BUILD)/mount.clrheap
 
 # Installs missing Debian packages (as root) or prints the apt-get line.
@@ -49,18 +60,49 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libclrheap.a | $(DEPS_OK)
 		$(LDFLAGS) $(PKG_LIBS) -lcmocka -lm -lpthread
 
 # Unit suites, then end-to-end scripts, with one closing count line.
-check: all $(TEST_BIN)
+check: all $(TEST_BIN) $(REPLAY_BIN) $(filter asan,$(MAKECMDGOALS))
 	@BUILD=$(BUILD) sh tests/run.sh
 
 unit: all $(TEST_BIN)
 	@BUILD=$(BUILD) ONLY=unit sh tests/run.sh
 
-e2e: all
+e2e: all $(REPLAY_BIN)
 	@BUILD=$(BUILD) ONLY=e2e sh tests/run.sh
 
-asan:
-	$(MAKE) BUILD=build-asan OPT="-O1 -g" \
-		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+# The sanitized build reads the same fixture dumps as the plain one
+# (linked, not copied or regenerated).
+asan: all
+	@mkdir -p build/dumps build/fresh
+	@for x in dumps fresh; do [ -e $(BUILD)/$$x ] || ln -s ../build/$$x $(BUILD)/$$x; done
+
+# ---- fuzzing (contrib/fuzz/README.md) ----
+# Each contrib/fuzz/fuzz_NAME.c is a libFuzzer target: `make fuzz` builds
+# them with clang into $(BUILD)/fuzz-lf/. `make check` links the same
+# files with $(CC) and contrib/fuzz/replay.c into $(BUILD)/fuzz/replay_NAME,
+# which tests/e2e/t_fuzz_corpus.sh runs over the committed corpus.
+FUZZ_CC    ?= $(firstword $(shell for c in clang clang-14; do command -v $$c; done))
+FUZZ_FLAGS := -O1 -g -std=c11 -D_GNU_SOURCE -Iinclude -Icontrib/fuzz \
+              -fno-omit-frame-pointer -fsanitize=address,undefined
+FUZZ_HDRS  := $(wildcard include/*.h src/*.h contrib/fuzz/*.h)
+
+$(BUILD)/fuzz/replay_%: contrib/fuzz/fuzz_%.c contrib/fuzz/replay.c $(FUZZ_HDRS) $(BUILD)/libclrheap.a
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(PKG_CFLAGS) -Icontrib/fuzz -o $@ $< \
+		contrib/fuzz/replay.c $(BUILD)/libclrheap.a $(LDFLAGS) $(PKG_LIBS) -lm -lpthread
+
+fuzz: $(FUZZ_BIN)
+fuzz-cc:
+	@test -n "$(FUZZ_CC)" || { echo "make fuzz needs clang with libFuzzer;" \
+		"as root: apt-get install -y clang libclang-rt-14-dev" >&2; exit 1; }
+$(BUILD)/fuzz-lf/obj/%.o: src/%.c $(FUZZ_HDRS) | fuzz-cc $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c -o $@ $<
+$(BUILD)/fuzz-lf/libclrheap.a: $(LIB_SRC:src/%.c=$(BUILD)/fuzz-lf/obj/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+$(BUILD)/fuzz-lf/fuzz_%: contrib/fuzz/fuzz_%.c $(FUZZ_HDRS) $(BUILD)/fuzz-lf/libclrheap.a
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $< \
+		$(BUILD)/fuzz-lf/libclrheap.a $(PKG_LIBS) -lm -lpthread
 
 demo: all
 	@BUILD=$(BUILD) sh contrib/demo.sh
