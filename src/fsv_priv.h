@@ -1,0 +1,239 @@
+/* fsv_priv.h - what the fsv_*.c files share. Not a public header.
+ *
+ * Inode numbers (include/fsv.h): shape 0 holds the fixed nodes (payload =
+ * their kind; the root is 1); shapes below FSV_SHAPE_FIRST are kinds whose
+ * payload is a type index, an object address, a module index or a handle
+ * address; shapes from FSV_SHAPE_FIRST on are interned slot shapes (a
+ * declared type and where the node sits in the tree) whose payload is the
+ * address of the slot. A slot's node is thus computed from where its value
+ * lives, and the same slot reached by the same kind of path always has the
+ * same number. */
+#ifndef CLRHEAP_FSV_PRIV_H
+#define CLRHEAP_FSV_PRIV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "as.h"
+#include "clr.h"
+#include "dump.h"
+#include "fsv.h"
+#include "heap.h"
+#include "val.h"
+
+enum fsv_kind {
+	FK_BAD = 0,
+	/* shape 0: payload is the kind */
+	FK_ROOT = 1, FK_README, FK_DUMP_JSON, FK_STAT_TSV, FK_TYPES, FK_OBJECTS,
+	FK_ROOTS, FK_MODULES,
+	FK_FIXED_END,
+	/* payload: index in the type table */
+	FK_TYPE = 16, FK_TYPE_JSON, FK_TYPE_FIELDS, FK_TYPE_BASE, FK_TYPE_INST,
+	FK_TYPE_JSONL, FK_TYPE_STATICS,
+	/* payload: an object address (FK_ALIAS: any address inside one) */
+	FK_OBJ = 32, FK_OBJ_TYPE, FK_OBJ_JSON, FK_OBJ_ADDR, FK_OBJ_SIZE,
+	FK_OBJ_LENGTH, FK_INST, FK_ALIAS,
+	/* payload: index in the module table */
+	FK_MOD = 48, FK_MOD_PATH, FK_MOD_BASE, FK_MOD_SIZE, FK_MOD_VERSION,
+	/* payload: handle kind index; handle address */
+	FK_ROOT_KIND = 56, FK_ROOT_LINK,
+	FK_SLOT = 64, /* shapes >= FSV_SHAPE_FIRST */
+};
+#define FSV_SHAPE_FIRST 64u
+#define FSV_SHAPE_LIMIT 65536u
+
+/* Where a slot node sits: under objects/ or under types/<T>/statics/. */
+enum { FSV_UNDER_OBJECTS = 0, FSV_UNDER_STATICS = 1 };
+
+/* An interned slot shape: the declared type of the value and the number
+ * of path components of the directory holding the node (for relative
+ * symlinks). */
+struct fsv_shape {
+	uint64_t th;    /* value types: the declared type; else 0 */
+	uint8_t elem;   /* CorElementType of the slot */
+	uint8_t under;  /* FSV_UNDER_* */
+	uint16_t depth; /* components of the parent directory's path */
+	uint32_t pad;   /* zero: shapes are hashed as bytes */
+};
+
+/* ---- values (fsv_val.c): the one place that calls the values layer ---- */
+
+void fsv_buf_put(struct val_buf *b, const char *s, size_t n);
+void fsv_buf_str(struct val_buf *b, const char *s);
+void fsv_buf_printf(struct val_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+enum ch_status fsvv_open(struct fsv *v, struct ch_err *err);
+void fsvv_close(struct fsv *v);
+/* What slot s holds; *target gets the object of VAL_OBJECT, or the
+ * address of the struct shown for VAL_STRUCT (a Nullable's value), *th
+ * that struct's type. Either may be NULL. */
+enum val_kind fsvv_kind(struct fsv *v, const struct val_slot *s, uint64_t *target,
+			uint64_t *th);
+/* The text of a value file (the value and "\n") appended to b. */
+bool fsvv_text(struct fsv *v, const struct val_slot *s, struct val_buf *b);
+/* The JSON document of the object at addr, without a newline. */
+bool fsvv_object_json(struct fsv *v, uint64_t addr, struct val_buf *b);
+/* Slots: instance field i of t in the data at base (an object's address
+ * + pointer size, or an unboxed struct); static field i of t; element i
+ * of the array at arr. False when there is no such slot. */
+bool fsvv_field_slot(struct fsv *v, const struct clr_type *t, size_t i,
+		     uint64_t base, struct val_slot *out);
+bool fsvv_static_slot(struct fsv *v, const struct clr_type *t, size_t i,
+		      struct val_slot *out);
+bool fsvv_elem_slot(struct fsv *v, const struct clr_type *t, uint64_t arr,
+		    uint64_t i, struct val_slot *out);
+
+/* ---- the type table (fsv.c) ---- */
+
+struct fsv_tent {
+	uint64_t mt;
+	const struct clr_type *t;
+	char *dir;          /* the name under types/ */
+	uint64_t count, bytes;
+	uint32_t base;      /* index of the parent type's entry, or UINT32_MAX */
+	bool statics;       /* has static fields shown under statics/ */
+};
+
+/* A type's fields as files: field i of clr_type_fields has name[i] (NULL
+ * for a field not shown: thread-static, RVA). */
+struct fsv_tview {
+	uint64_t mt;
+	const struct clr_type *t;
+	const struct clr_field *f;
+	size_t nf, ninst;
+	char **name;
+	struct fsv_tview *next; /* hash chain */
+};
+
+struct fsv_handle {
+	uint64_t addr;  /* the handle slot */
+	uint64_t obj;
+	uint8_t kind;
+};
+
+#define FSV_HANDLE_KINDS 16
+
+struct fsv_cache;
+
+struct fsv {
+	struct heap *h;
+	struct clr *c;
+	struct as *a;
+	struct dump *d;
+	struct fsv_opts o;
+	char *dump_path;
+	unsigned ps, hexw;
+	uint64_t mt_mask;
+	struct val *val;
+	struct clr_resolver *r; /* owned by val */
+
+	pthread_mutex_t lock; /* views, shapes, roots, modules */
+	pthread_mutex_t types_lock; /* held while the type table is built */
+	/* the type table: sorted by dir name */
+	bool types_done;
+	enum ch_status types_st;
+	struct fsv_tent *types;
+	size_t ntypes;
+	uint64_t *type_by_mt; /* (mt, index) pairs sorted by mt */
+	/* field views, by MethodTable */
+	struct fsv_tview **views;
+	size_t nviews_cap;
+	/* slot shapes */
+	struct fsv_shape *shapes;
+	size_t nshapes, shapes_cap;
+	uint32_t *shape_slot; /* open addressing: index + 1 */
+	size_t shape_slot_cap;
+	/* roots */
+	bool roots_done;
+	struct fsv_handle *handles; /* sorted by kind, then address */
+	size_t nhandles;
+	/* modules */
+	bool mods_done;
+	const struct dump_module **mods;
+	char **modnames;
+	size_t nmods;
+
+	struct fsv_cache *cache;
+};
+
+/* ---- fsv.c ---- */
+/* The type table, built on first use (one heap walk). */
+enum ch_status fsv_types(struct fsv *v);
+/* Index of mt in the type table, or -1. */
+long fsv_type_index(struct fsv *v, uint64_t mt);
+/* The field view of t (built on first use; NULL when out of memory or
+ * the fields are damaged). */
+const struct fsv_tview *fsv_view(struct fsv *v, const struct clr_type *t);
+/* Interns a shape; returns its inode shape number, or 0 when the table
+ * is full. */
+unsigned fsv_shape_intern(struct fsv *v, const struct fsv_shape *s);
+bool fsv_shape_get(struct fsv *v, unsigned shape, struct fsv_shape *out);
+/* The GC handles (sorted by kind, then address), gathered once. */
+void fsv_roots(struct fsv *v);
+const char *fsv_handle_kind_name(unsigned kind);
+size_t fsv_handle_count(struct fsv *v, unsigned kind);
+/* The handles of one kind: v->handles[*from .. *from + count). */
+size_t fsv_handles_of(struct fsv *v, unsigned kind, size_t *from);
+/* The managed modules, named, gathered once. */
+void fsv_modules(struct fsv *v);
+
+/* ---- fsv_name.c ---- */
+uint64_t fsv_hash64(const void *p, size_t n);
+/* An address as a file name (16 or 8 lowercase hex digits); out holds 17. */
+size_t fsv_fmt_addr(const struct fsv *v, uint64_t addr, char *out);
+/* Parses [0x]hex (1 to 16 digits); canonical when it is exactly hexw
+ * lowercase digits without prefix. */
+bool fsv_parse_addr(const char *name, unsigned hexw, uint64_t *addr, bool *canonical);
+/* Parses a decimal index below max (no sign, no leading zeros). */
+bool fsv_parse_index(const char *name, uint64_t max, uint64_t *out);
+
+/* ---- nodes (fsv_node.c) ---- */
+
+/* A decoded inode number, with what its node needs resolved. */
+struct fsv_node {
+	uint64_t ino;
+	enum fsv_kind kind;
+	uint64_t pl;            /* payload */
+	/* FK_TYPE*: the entry */
+	const struct fsv_tent *te;
+	/* FK_OBJ*: the object */
+	uint64_t mt, size;
+	const struct clr_type *t;
+	/* FK_SLOT */
+	struct fsv_shape sh;
+	struct val_slot slot;
+	enum val_kind vk;
+	uint64_t target;        /* VAL_OBJECT; VAL_STRUCT: the struct's address */
+	const struct clr_type *st; /* VAL_STRUCT: its type */
+};
+
+/* Decodes and checks ino. Returns 0 or -ENOENT / -EIO. */
+int fsv_node(struct fsv *v, uint64_t ino, struct fsv_node *n);
+/* The file type of a decoded node: S_IFDIR, S_IFREG or S_IFLNK. */
+mode_t fsv_node_mode(const struct fsv_node *n);
+/* Fills st for node n; renders a file's content to know its size unless
+ * cheap_only, in which case it returns -EAGAIN for a file not yet
+ * rendered. */
+int fsv_node_stat(struct fsv *v, const struct fsv_node *n, struct stat *st, bool cheap_only);
+/* The inode of a slot node: interns its shape. 0 when the table is full. */
+uint64_t fsv_slot_ino(struct fsv *v, const struct val_slot *s, unsigned under,
+		      unsigned depth);
+
+/* ---- directories (fsv_dir.c) ---- */
+int fsv_dir_lookup(struct fsv *v, const struct fsv_node *dir, const char *name,
+		   uint64_t *ino);
+
+/* ---- files (fsv_file.c) ---- */
+/* The symlink target of node n into b. */
+int fsv_link_target(struct fsv *v, const struct fsv_node *n, struct val_buf *b);
+/* Size of file node n; renders (and caches) when needed. cheap_only: fail
+ * with -EAGAIN instead of rendering something costly. */
+int fsv_file_size(struct fsv *v, const struct fsv_node *n, uint64_t *size, bool cheap_only);
+bool fsv_file_streamed(const struct fsv_node *n);
+
+enum ch_status fsv_cache_open(struct fsv *v);
+void fsv_cache_close(struct fsv *v);
+
+#endif

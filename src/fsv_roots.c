@@ -1,0 +1,232 @@
+/* fsv_roots.c - roots/ (the GC handle table) and modules/ (the managed
+ * assemblies of the dump).
+ *
+ * Handle table (docs/RUNTIME.md §5): GcDacVars.handle_table_map is the
+ * first HandleTableMap {buckets, next, max_index}; a bucket's first
+ * pointer is an array of one HandleTable* per GC heap; a table's segment
+ * list leads to 64 KB TableSegments of 120 blocks x 64 handles, each
+ * block typed by rgBlockType (0xff unused), handles from +0x1000. Where
+ * the segment list and a segment's back-pointer to its table sit moves
+ * between runtime builds, so both are found by shape: a 64 KB-aligned
+ * pointer in the table whose segment points back at the table. */
+#include "fsv_priv.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SEG_ALIGN 0x10000u
+#define SEG_HANDLES 0x1000u
+#define SEG_BLOCKS 120u
+#define BLOCK_HANDLES 64u
+#define SEG_BLOCK_TYPE 1560u
+#define BACKPTR_FROM 1900u
+#define BACKPTR_TO 2100u
+#define MAX_HANDLES (1u << 22)
+#define MAX_SEGS 65536u
+#define MAX_MAPS 64u
+#define MAX_BUCKETS 4096u
+#define MAX_HEAPS 1024u
+
+static const char *const kind_names[FSV_HANDLE_KINDS] = {
+	"weak-short", "weak-long", "strong", "pinned", "variable", "ref-counted",
+	"dependent", "async-pinned", "sized-ref", "weak-native-com",
+	"weak-interior-pointer", "cross-reference",
+};
+
+const char *fsv_handle_kind_name(unsigned kind)
+{
+	static const char *const other[] = { "type-12", "type-13", "type-14", "type-15" };
+	if (kind >= FSV_HANDLE_KINDS)
+		return "?";
+	return kind_names[kind] ? kind_names[kind] : other[kind - 12];
+}
+
+struct hcoll {
+	struct fsv *v;
+	struct fsv_handle *h;
+	size_t n, cap;
+};
+
+static bool rdptr(struct fsv *v, uint64_t va, uint64_t *out)
+{
+	return as_ptrv(v->a, va, out);
+}
+
+/* The offset in a segment of its pointer back to table, or 0. */
+static unsigned backptr_off(struct fsv *v, uint64_t seg, uint64_t table)
+{
+	for (unsigned off = BACKPTR_FROM; off < BACKPTR_TO; off += 2) {
+		uint64_t p;
+		if (rdptr(v, seg + off, &p) && p == table)
+			return off;
+	}
+	return 0;
+}
+
+static void add_handle(struct hcoll *hc, uint64_t addr, uint64_t obj, unsigned kind)
+{
+	if (hc->n >= MAX_HANDLES)
+		return;
+	if (hc->n == hc->cap) {
+		size_t ncap = hc->cap ? hc->cap * 2 : 256;
+		struct fsv_handle *nh = realloc(hc->h, ncap * sizeof *nh);
+		if (!nh)
+			return;
+		hc->h = nh;
+		hc->cap = ncap;
+	}
+	hc->h[hc->n++] = (struct fsv_handle){ addr, obj, (uint8_t)kind };
+}
+
+static void walk_table(struct hcoll *hc, uint64_t table)
+{
+	struct fsv *v = hc->v;
+	/* the segment list: a 64 KB-aligned pointer whose segment points back */
+	uint64_t seg = 0;
+	unsigned back = 0;
+	for (unsigned off = 0; off < 0x100 && !back; off += v->ps) {
+		uint64_t p;
+		if (rdptr(v, table + off, &p) && p && !(p & (SEG_ALIGN - 1)) &&
+		    (back = backptr_off(v, p, table)))
+			seg = p;
+	}
+	for (unsigned nseg = 0; seg && back && nseg < MAX_SEGS; nseg++) {
+		uint8_t types[SEG_BLOCKS];
+		if (as_read(v->a, seg + SEG_BLOCK_TYPE, types, sizeof types) != sizeof types)
+			break;
+		for (unsigned b = 0; b < SEG_BLOCKS; b++) {
+			if (types[b] >= FSV_HANDLE_KINDS)
+				continue;
+			for (unsigned i = 0; i < BLOCK_HANDLES; i++) {
+				uint64_t slot = seg + SEG_HANDLES + (uint64_t)v->ps * (b * BLOCK_HANDLES + i);
+				uint64_t obj, mt;
+				if (!rdptr(v, slot, &obj) || !obj || !rdptr(v, obj, &mt) ||
+				    !clr_type_of(v->c, mt & v->mt_mask, NULL))
+					continue;
+				add_handle(hc, slot, obj, types[b]);
+			}
+		}
+		uint64_t next, check;
+		if (!rdptr(v, seg + back - v->ps, &next) || !next || (next & (SEG_ALIGN - 1)) ||
+		    !rdptr(v, next + back, &check) || check != table)
+			break;
+		seg = next;
+	}
+}
+
+static int handle_cmp(const void *x, const void *y)
+{
+	const struct fsv_handle *a = x, *b = y;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	return a->addr < b->addr ? -1 : a->addr > b->addr;
+}
+
+void fsv_roots(struct fsv *v)
+{
+	pthread_mutex_lock(&v->lock);
+	if (v->roots_done) {
+		pthread_mutex_unlock(&v->lock);
+		return;
+	}
+	const struct clr_gc_info *gc = clr_gc(v->c);
+	unsigned nheaps = gc->nheaps ? gc->nheaps : 1;
+	if (nheaps > MAX_HEAPS)
+		nheaps = MAX_HEAPS;
+	struct hcoll hc = { .v = v };
+	uint64_t map = gc->handle_table_map;
+	uint32_t prev_max = 0;
+	for (unsigned m = 0; map && m < MAX_MAPS; m++) {
+		uint64_t buckets, next;
+		uint32_t max;
+		if (!rdptr(v, map, &buckets) || !rdptr(v, map + v->ps, &next) ||
+		    !as_u32(v->a, map + 2 * v->ps, &max) || max < prev_max ||
+		    max - prev_max > MAX_BUCKETS)
+			break;
+		for (uint32_t i = 0; i < max - prev_max; i++) {
+			uint64_t bucket, tables;
+			if (!rdptr(v, buckets + (uint64_t)v->ps * i, &bucket) || !bucket ||
+			    !rdptr(v, bucket, &tables) || !tables)
+				continue;
+			for (unsigned h = 0; h < nheaps; h++) {
+				uint64_t table;
+				if (rdptr(v, tables + (uint64_t)v->ps * h, &table) && table)
+					walk_table(&hc, table);
+			}
+		}
+		prev_max = max;
+		map = next;
+	}
+	if (hc.n)
+		qsort(hc.h, hc.n, sizeof *hc.h, handle_cmp);
+	/* one entry per handle slot (a table reached twice adds nothing) */
+	size_t u = 0;
+	for (size_t i = 0; i < hc.n; i++)
+		if (!u || hc.h[u - 1].addr != hc.h[i].addr || hc.h[u - 1].kind != hc.h[i].kind)
+			hc.h[u++] = hc.h[i];
+	v->handles = hc.h;
+	v->nhandles = u;
+	v->roots_done = true;
+	pthread_mutex_unlock(&v->lock);
+}
+
+size_t fsv_handles_of(struct fsv *v, unsigned kind, size_t *from)
+{
+	fsv_roots(v);
+	size_t i = 0;
+	while (i < v->nhandles && v->handles[i].kind < kind)
+		i++;
+	size_t k = i;
+	while (k < v->nhandles && v->handles[k].kind == kind)
+		k++;
+	*from = i;
+	return k - i;
+}
+
+size_t fsv_handle_count(struct fsv *v, unsigned kind)
+{
+	size_t from;
+	return fsv_handles_of(v, kind, &from);
+}
+
+/* ---- modules ---- */
+
+void fsv_modules(struct fsv *v)
+{
+	pthread_mutex_lock(&v->lock);
+	if (v->mods_done) {
+		pthread_mutex_unlock(&v->lock);
+		return;
+	}
+	v->mods_done = true;
+	size_t n;
+	const struct dump_module *m = dump_modules(v->d, &n);
+	const struct dump_module **keep = calloc(n ? n : 1, sizeof *keep);
+	char **names = calloc(n ? n : 1, sizeof *names);
+	size_t k = 0;
+	for (size_t i = 0; keep && names && i < n; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < k && !seen; j++)
+			seen = strcmp(keep[j]->path, m[i].path) == 0;
+		if (seen || !clr_is_managed(v->a, &m[i]))
+			continue;
+		char name[FSV_NAME_MAX + 1], tmp[FSV_NAME_MAX + 24];
+		bool dup = false;
+		for (size_t j = 0; j < k && !dup; j++)
+			dup = strcmp(keep[j]->name, m[i].name) == 0;
+		if (dup)
+			snprintf(tmp, sizeof tmp, "%s#%" PRIx64, m[i].name, m[i].base);
+		else
+			snprintf(tmp, sizeof tmp, "%s", m[i].name);
+		fsv_escape_name(tmp, name);
+		if (!(names[k] = strdup(name)))
+			break;
+		keep[k++] = &m[i];
+	}
+	v->mods = keep;
+	v->modnames = names;
+	v->nmods = keep && names ? k : 0;
+	pthread_mutex_unlock(&v->lock);
+}
