@@ -69,10 +69,8 @@ static bool arr_open(struct rctx *rc, uint64_t addr, struct arr *a)
 	size_t avail = total ? as_span(v->a, a->data, &p) : 0;
 	if (avail < total) {
 		uint8_t last;
-		if (as_read(v->a, a->data + total - 1, &last, 1) != 1) {
-			a->n = avail / a->comp;
-			total = a->n * a->comp;
-		}
+		if (as_read(v->a, a->data + total - 1, &last, 1) != 1)
+			return false;
 		p = NULL;
 	}
 	a->sp.p = p;
@@ -116,7 +114,9 @@ void emit_array(struct rctx *rc, const struct plan *p, uint64_t addr, unsigned l
 	(void)p;
 	struct arr a;
 	if (!arr_open(rc, addr, &a)) {
-		vb_str(rc->b, "[]");
+		vb_put(rc->b, "{\"$ref\":", 8);
+		vb_hexaddr(rc->b, addr);
+		vb_str(rc->b, ",\"$error\":\"array not readable\"}");
 		return;
 	}
 	if (a.rank > 1) {

@@ -5,7 +5,6 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "rdr.h"
 
@@ -36,14 +35,13 @@ static char *esc_ascii(char *o, unsigned c)
 	return o;
 }
 
-void val_utf16(struct val_buf *b, const uint8_t *s, size_t n, bool json)
+/* The UTF-8 of n UTF-16 units, without quotes. */
+static void utf16_body(struct val_buf *b, const uint8_t *s, size_t n, bool json)
 {
 	/* at most 6 bytes out per unit (\u00XX), 3 for any other unit */
 	if (n > (SIZE_MAX - 8) / 6 || !vb_grow(b, n * 6 + 3))
 		return;
 	char *o = b->p + b->len;
-	if (json)
-		*o++ = '"';
 	for (size_t i = 0; i < n; i++) {
 		unsigned c = rdr_le16(s + 2 * i);
 		if (c < 0x80) {
@@ -73,10 +71,17 @@ void val_utf16(struct val_buf *b, const uint8_t *s, size_t n, bool json)
 			*o++ = (char)(0x80 | (c & 0x3f));
 		}
 	}
-	if (json)
-		*o++ = '"';
 	b->len = (size_t)(o - b->p);
 	b->p[b->len] = '\0';
+}
+
+void val_utf16(struct val_buf *b, const uint8_t *s, size_t n, bool json)
+{
+	if (json)
+		vb_ch(b, '"');
+	utf16_body(b, s, n, json);
+	if (json)
+		vb_ch(b, '"');
 }
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
@@ -154,12 +159,24 @@ void leaf_string(struct rctx *rc, uint64_t addr, bool json)
 		val_utf16(rc->b, p, n, json);
 		return;
 	}
-	/* not contiguous in the dump (or partly absent): copy what can be
-	 * read; rare, so an allocation is fine here */
-	uint8_t *tmp = malloc((size_t)n * 2);
-	size_t got = tmp ? as_read(v->a, chars, tmp, (size_t)n * 2) / 2 : 0;
-	val_utf16(rc->b, tmp ? tmp : (const uint8_t *)"", got, json);
-	free(tmp);
+	/* not contiguous in the dump: convert it in pieces that never split
+	 * a surrogate pair; stop where the dump has no more of it */
+	uint8_t tmp[8192];
+	if (json)
+		vb_ch(rc->b, '"');
+	for (uint64_t i = 0; i < n;) {
+		size_t want = n - i < sizeof tmp / 2 ? (size_t)(n - i) : sizeof tmp / 2;
+		size_t got = as_read(v->a, chars + 2 * i, tmp, want * 2) / 2;
+		if (got == 0)
+			break;
+		unsigned last = rdr_le16(tmp + 2 * (got - 1));
+		if (got > 1 && i + got < n && last >= 0xd800 && last <= 0xdbff)
+			got--; /* its low half comes with the next piece */
+		utf16_body(rc->b, tmp, got, json);
+		i += got;
+	}
+	if (json)
+		vb_ch(rc->b, '"');
 }
 
 /* ---- primitives ---- */
