@@ -112,6 +112,7 @@ fixtures:
 
 bench: all
 	bash bench/run.sh
+	bash bench/seed.sh
 
 install: all
 	install -D -m 0755 $(BUILD)/mount.clrheap $(DESTDIR)/sbin/mount.clrheap
