@@ -141,6 +141,14 @@ enum ch_status val_open(struct clr *c, struct val **out, struct ch_err *err)
 	v->depth = VAL_DEFAULT_DEPTH;
 	v->mt_mask = clr_mt_mask(c);
 	v->string_mt = clr_string_mt(c);
+	size_t nr;
+	const struct dump_range *r = dump_ranges(as_dump(v->a), &nr);
+	uint64_t bytes = 0;
+	for (size_t i = 0; i < nr; i++)
+		bytes += r[i].size;
+	v->max_items = bytes / (3 * v->ps);
+	if (v->max_items > VAL_MAX_ITEMS)
+		v->max_items = VAL_MAX_ITEMS;
 	pthread_mutexattr_t attr;
 	pthread_mutexattr_init(&attr);
 	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);

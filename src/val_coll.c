@@ -279,12 +279,11 @@ static bool emit_hashed(struct rctx *rc, const struct plan *p, const struct span
 static bool emit_cqueue(struct rctx *rc, const struct plan *p, const struct span *s,
 			unsigned level)
 {
-	uint64_t seg = rd_ref(rc, s, p->df[0]);
-	unsigned steps = 0;
+	uint64_t seg = rd_ref(rc, s, p->df[0]), slow = seg;
 	vb_ch(rc->b, '[');
 	bool first = true;
 	size_t mark = rc->b->len - 1;
-	for (; seg && steps < 1u << 20; steps++) {
+	for (uint64_t steps = 1; seg; steps++) {
 		struct plan *sp = obj_plan(rc, seg);
 		const struct pfield *slots_f = sp ? plan_field(sp, "_slots") : NULL;
 		const struct pfield *ht_f = sp ? plan_field(sp, "_headAndTail") : NULL;
@@ -318,6 +317,10 @@ static bool emit_cqueue(struct rctx *rc, const struct plan *p, const struct span
 			emit_slot(rc, &es, item->off, item->elem, item->sub, level);
 		}
 		seg = rd_ref(rc, &ss, next_f);
+		if (!(steps & 1)) /* a loop of segments is damage */
+			slow = val_rdptr(rc->v, slow + rc->v->ps + next_f->off);
+		if (seg && seg == slow)
+			goto bad;
 	}
 	vb_ch(rc->b, ']');
 	return true;
@@ -349,30 +352,37 @@ static bool emit_cdict(struct rctx *rc, const struct plan *p, const struct span 
 	size_t mark = rc->b->len;
 	vb_ch(rc->b, by_name ? '{' : '[');
 	bool first = true;
-	uint64_t budget = VAL_MAX_ITEMS;
+	uint64_t budget = rc->v->max_items;
 	for (uint64_t i = 0; i < a.n && !rc->b->oom; i++) {
 		uint64_t off = i * a.comp + (inner ? inner->off : 0);
-		uint64_t node = sp_ptr(rc->v, &a.sp, off);
-		while (node && budget--) {
+		uint64_t node = sp_ptr(rc->v, &a.sp, off), slow = node, steps = 0;
+		while (node) {
+			if (!budget--)
+				goto bad;
 			struct plan *np = obj_plan(rc, node);
 			const struct pfield *kf = np ? plan_field(np, "_key") : NULL;
 			const struct pfield *vf = np ? plan_field(np, "_value") : NULL;
 			const struct pfield *nf = np ? plan_field(np, "_next") : NULL;
-			if (!kf || !vf || !nf) {
-				rc->b->len = mark;
-				rc->b->p[mark] = '\0';
-				return false;
-			}
+			if (!kf || !vf || !nf)
+				goto bad;
 			struct span ns = obj_span(rc, node);
 			if (!first)
 				vb_ch(rc->b, ',');
 			first = false;
 			emit_pair(rc, by_name, &ns, kf, vf, level);
 			node = sp_ptr(rc->v, &ns, nf->off);
+			if (++steps & 1) /* a loop in a chain is damage */
+				slow = val_rdptr(rc->v, slow + rc->v->ps + nf->off);
+			if (node && node == slow)
+				goto bad;
 		}
 	}
 	vb_ch(rc->b, by_name ? '}' : ']');
 	return true;
+bad:
+	rc->b->len = mark;
+	rc->b->p[mark] = '\0';
+	return false;
 }
 
 /* ---- F# list, Map, Set ---- */
@@ -382,7 +392,10 @@ static bool emit_fslist(struct rctx *rc, uint64_t obj, unsigned level)
 	size_t mark = rc->b->len;
 	vb_ch(rc->b, '[');
 	bool first = true;
-	for (uint64_t node = obj, n = 0; n < VAL_MAX_ITEMS; n++) {
+	uint64_t slow = obj;
+	for (uint64_t node = obj, n = 0;; n++) {
+		if (n >= rc->v->max_items)
+			goto bad;
 		struct plan *np = obj_plan(rc, node);
 		const struct pfield *hf = np ? plan_field(np, "head") : NULL;
 		const struct pfield *tf = np ? plan_field(np, "tail") : NULL;
@@ -397,6 +410,10 @@ static bool emit_fslist(struct rctx *rc, uint64_t obj, unsigned level)
 		first = false;
 		emit_slot(rc, &ns, hf->off, hf->elem, hf->sub, level);
 		node = tail;
+		if (n & 1) /* a list that loops is damage */
+			slow = val_rdptr(rc->v, slow + rc->v->ps + tf->off);
+		if (node == slow)
+			goto bad;
 	}
 	vb_ch(rc->b, ']');
 	return true;
@@ -419,8 +436,10 @@ static bool emit_fstree(struct rctx *rc, const struct plan *p, const struct span
 	size_t mark = rc->b->len;
 	vb_ch(rc->b, by_name ? '{' : '[');
 	bool first = true;
-	uint64_t budget = VAL_MAX_ITEMS;
-	while ((node || top) && budget--) {
+	uint64_t budget = rc->v->max_items;
+	while (node || top) {
+		if (!budget--)
+			goto bad;
 		if (node) {
 			if (top == MAX_TREE_DEPTH)
 				goto bad;

@@ -150,13 +150,27 @@ void leaf_string(struct rctx *rc, uint64_t addr, bool json)
 	struct val *v = rc->v;
 	uint32_t n;
 	if (!as_u32(v->a, addr + v->ps, &n) || n > MAX_STRING_CHARS) {
-		vb_str(rc->b, json ? "null" : "");
+		if (json) {
+			vb_put(rc->b, "{\"$ref\":", 8);
+			vb_hexaddr(rc->b, addr);
+			vb_str(rc->b, ",\"$error\":\"bad string length\"}");
+		}
 		return;
 	}
 	uint64_t chars = addr + v->ps + 4;
 	const uint8_t *p = n ? as_ptr(v->a, chars, (size_t)n * 2) : (const uint8_t *)"";
 	if (p) {
 		val_utf16(rc->b, p, n, json);
+		return;
+	}
+	uint8_t last[2];
+	if (as_read(v->a, chars + 2 * (uint64_t)n - 2, last, 2) != 2) {
+		/* its length runs past what the dump holds: damage */
+		if (json) {
+			vb_put(rc->b, "{\"$ref\":", 8);
+			vb_hexaddr(rc->b, addr);
+			vb_str(rc->b, ",\"$error\":\"string not readable\"}");
+		}
 		return;
 	}
 	/* not contiguous in the dump: convert it in pieces that never split
@@ -169,8 +183,8 @@ void leaf_string(struct rctx *rc, uint64_t addr, bool json)
 		size_t got = as_read(v->a, chars + 2 * i, tmp, want * 2) / 2;
 		if (got == 0)
 			break;
-		unsigned last = rdr_le16(tmp + 2 * (got - 1));
-		if (got > 1 && i + got < n && last >= 0xd800 && last <= 0xdbff)
+		unsigned unit = rdr_le16(tmp + 2 * (got - 1));
+		if (got > 1 && i + got < n && unit >= 0xd800 && unit <= 0xdbff)
 			got--; /* its low half comes with the next piece */
 		utf16_body(rc->b, tmp, got, json);
 		i += got;

@@ -70,6 +70,8 @@ struct val {
 	unsigned ps;
 	unsigned depth;
 	uint64_t mt_mask, string_mt;
+	uint64_t max_items;    /* nodes one linked collection may have: no more
+				  than the dump could hold objects */
 	pthread_mutex_t lock;  /* guards the plan table */
 	struct plan **tab;     /* open addressing by MethodTable */
 	size_t tab_cap, tab_n;
