@@ -25,9 +25,10 @@ LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPS_OK   := $(BUILD)/.deps-ok
-# fuzz targets (contrib/fuzz/fuzz_NAME.c): corpus replayers and libFuzzer
+# fuzz targets (contrib/fuzz/fuzz_NAME.c): corpus replayers and libFuzzer;
+# the corruption suite's planner
 FUZZ_NAMES := $(patsubst contrib/fuzz/fuzz_%.c,%,$(wildcard contrib/fuzz/fuzz_*.c))
-REPLAY_BIN := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
+REPLAY_BIN := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%) $(BUILD)/fuzz/corrupt_plan
 FUZZ_BIN   := $(FUZZ_NAMES:%=$(BUILD)/fuzz-lf/fuzz_%)
 
 .PHONY: all deps check unit e2e asan demo fixtures bench clean install fuzz fuzz-cc
@@ -89,6 +90,12 @@ $(BUILD)/fuzz/replay_%: contrib/fuzz/fuzz_%.c contrib/fuzz/replay.c $(FUZZ_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(PKG_CFLAGS) -Icontrib/fuzz -o $@ $< \
 		contrib/fuzz/replay.c $(BUILD)/libclrheap.a $(LDFLAGS) $(PKG_LIBS) -lm -lpthread
+
+# tests/e2e/t_corrupt.sh: where to damage a copy of a fixture dump
+$(BUILD)/fuzz/corrupt_plan: contrib/fuzz/corrupt_plan.c $(FUZZ_HDRS) $(BUILD)/libclrheap.a
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libclrheap.a \
+		$(LDFLAGS) $(PKG_LIBS) -lm -lpthread
 
 fuzz: $(FUZZ_BIN)
 fuzz-cc:
