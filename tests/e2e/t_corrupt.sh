@@ -4,23 +4,37 @@
 # corrupt_plan.c picks real targets in each dump: objects' MethodTable
 # pointers, string and array lengths, heap pages, segment records, GC
 # globals, ELF headers and notes, truncation at many points). For each:
-# `clrheap stat` (and `clrheap objects` where it exists) must finish within
-# a time bound, never crash (exit < 124, no sanitizer report), never write
+# `clrheap stat`, `clrheap objects --all` and, for a set of cases, the mount
+# (stat.tsv, find, instances.jsonl) must finish within a time bound, never crash (exit < 124, no sanitizer report), never write
 # the dump, either fail with one line naming the file or show at least
 # every object before the damage, and never lose objects without a
 # warning. Prints a matrix (case x dump: outcome, objects shown); the full
 # rows go to $BUILD/t_corrupt.tsv.
 . "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+mnt=$tmp/mnt
+cleanup() {
+	if mountpoint -q "$mnt" 2>/dev/null; then
+		fusermount3 -u "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 PLAN=$BUILD/fuzz/corrupt_plan
+MOUNT=${MOUNT:-$BUILD/mount.clrheap}
+# Cases also mounted (on the first dump; a mount costs more than a stat).
+MOUNT_CASES=${CORRUPT_MOUNT_CASES:-"mt-garbage mt-zero string-negative array-huge page-zeroed page-garbage mt-base-size-huge segment-loop-self segment-huge generation-garbage heap-range-dropped cut-last-page cut-at-50% elf-phnum-zero note-descsz"}
+can_mount=
+[ -c /dev/fuse ] && [ -x "$MOUNT" ] && can_mount=1
 LIMIT=${CORRUPT_TIMEOUT:-60}
 DUMPS=${CORRUPT_DUMPS:-"visits.heap.dmp zoo-svr.heap.dmp zoo-seg.heap.dmp zoo-net8.full.dmp"}
 tsv=$BUILD/t_corrupt.tsv
 has_objects=
 "$CLRHEAP" 2>&1 | grep -q 'clrheap objects' && has_objects=1
 check "corrupt_plan built" test -x "$PLAN"
-printf 'dump\tcase\tdamage\texit\toutcome\tshown\tclean\tmust\tobjects_exit\n' >"$tsv"
+[ -n "$can_mount" ] || bad "no /dev/fuse or no $MOUNT: the damaged dumps cannot be mounted"
+printf 'dump\tcase\tdamage\texit\toutcome\tshown\tclean\tmust\tobjects\tmount\n' >"$tsv"
 
 # put FILE OFF HEX: writes the bytes HEX (pairs of hex digits) at OFF.
 put() {
@@ -72,16 +86,67 @@ run() {
 			bad "$dname $name: stderr line not a warning naming the file: $(grep -v -m1 "^clrheap: warning: " "$tmp/err")"
 		else ok; fi
 	fi
-	if [ -n "$has_objects" ] && [ $rc = 0 ] && [ "$type" != - ]; then
-		timeout "$LIMIT" "$CLRHEAP" objects "$f" --type "$type" >"$tmp/oout" 2>"$tmp/oerr"; orc=$?
+	if [ -n "$has_objects" ] && [ $rc = 0 ]; then
+		# every object as JSON: one valid line per object stat counted
+		timeout "$LIMIT" "$CLRHEAP" objects "$f" --all >"$tmp/oout" 2>"$tmp/oerr"; orc=$?
+		nobj=$(wc -l <"$tmp/oout")
 		if [ $orc -ge 124 ] || grep -q -e 'runtime error' -e 'Sanitizer' "$tmp/oerr"; then
 			bad "$dname $name: clrheap objects exit $orc: $(tail -n 3 "$tmp/oerr")"
-		elif ! jq empty "$tmp/oout" 2>/dev/null; then
-			bad "$dname $name: clrheap objects printed invalid JSON"
+		elif [ "$nobj" -lt "$must" ]; then
+			bad "$dname $name: clrheap objects printed $nobj objects, $must before the damage"
+		elif ! jq empty "$tmp/oout" 2>"$tmp/jerr"; then
+			bad "$dname $name: clrheap objects printed invalid JSON: $(head -c 200 "$tmp/jerr")"
 		else ok; fi
+		orc="$orc ($nobj objects)"
 	fi
 	after=$(stat -c '%.9Y %s' "$f")
 	check "$dname $name: the dump is not written" test "$before" = "$after"
+}
+
+# mount_case CASE FILE SHOWN: mounts FILE in the foreground (so a crash
+# is seen) and reads it: stat.tsv and objects/ count what clrheap stat
+# showed, find over the top two levels and the instances.jsonl of the
+# damaged type end in time, and the mount goes away cleanly. A dump that cannot be
+# opened must not be mounted, with one line naming the file.
+mount_case() {
+	local name=$1 f=$2 shown=$3 pid up=
+	mkdir -p "$mnt"
+	"$MOUNT" -f "$f" "$mnt" 2>"$tmp/merr" &
+	pid=$!
+	for _ in $(seq 100); do
+		mountpoint -q "$mnt" && { up=1; break; }
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ -z "$up" ]; then
+		wait $pid; local rc=$?
+		if [ "$shown" != - ]; then
+			bad "$dname $name: not mounted (exit $rc): $(head -c 300 "$tmp/merr")"
+		elif [ $rc = 0 ] || [ $rc -ge 124 ] || [ "$(wc -l <"$tmp/merr")" != 1 ] ||
+			! grep -qF -- "$f" "$tmp/merr"; then
+			bad "$dname $name: mount refused with exit $rc: $(head -c 300 "$tmp/merr")"
+		else ok; mounted="refused"; fi
+		return
+	fi
+	local n
+	n=$(timeout "$LIMIT" awk -F'\t' 'NR > 1 { n += $2 } END { print n + 0 }' "$mnt/stat.tsv")
+	check "$dname $name: mounted stat.tsv counts $shown objects (got $n)" test "$n" = "$shown"
+	timeout "$LIMIT" find "$mnt" -maxdepth 2 >"$tmp/find" 2>/dev/null; local frc=$?
+	check "$dname $name: find over the mount ends (exit $frc)" test $frc -lt 124
+	n=$(grep -c "^$mnt/objects/" "$tmp/find")
+	check "$dname $name: objects/ lists the $shown objects (got $n)" test "$n" = "$shown"
+	if [ -n "$mtype" ] && [ "$mtype" != - ]; then
+		timeout "$LIMIT" cat "$mnt/types/${mtype//\//%2F}/instances.jsonl" >"$tmp/jsonl" 2>/dev/null
+		local crc=$?
+		check "$dname $name: instances.jsonl of $mtype read in time, valid JSON (exit $crc)" \
+			eval "[ $crc -lt 124 ] && jq empty '$tmp/jsonl' 2>/dev/null"
+	fi
+	fusermount3 -u "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null
+	wait $pid; local rc=$?
+	if [ $rc -ne 0 ] || grep -q -e 'runtime error' -e 'Sanitizer' "$tmp/merr"; then
+		bad "$dname $name: mount.clrheap exit $rc: $(tail -n 3 "$tmp/merr")"
+	else ok; fi
+	mounted="$(wc -l <"$tmp/find") entries"
 }
 
 declare -A cell
@@ -119,8 +184,18 @@ for dname in $DUMPS; do
 			if [ $lrc -ge 124 ]; then bad "$dname $name: lenient open exit $lrc"; fi
 			outcome="$outcome; lenient open: ${len:-error} objects" ;;
 		esac
-		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$dname" "$name" "$what" "$rc" \
-			"$outcome" "$shown" "$clean" "$must" "$orc" >>"$tsv"
+		mounted=-
+		if [ -n "$can_mount" ] && [ "$dname" = "${DUMPS%% *}" ] && [[ " $MOUNT_CASES " == *" $name "* ]]; then
+			mtype=$type
+			[ "$op" = cut ] && { mount_case "$name" "$cut" -; } ||
+				{ [ "$op" = patch ] && put "$copy" "$off" "$arg"
+				  [ "$op" = fill ] && fill "$copy" "$off" "${arg%%:*}" "${arg#*:}"
+				  mount_case "$name" "$copy" "$shown"
+				  if [ "$op" = patch ]; then restore "$copy" "$off" $((${#arg} / 2)); fi
+				  if [ "$op" = fill ]; then restore "$copy" "$off" "${arg%%:*}"; fi; }
+		fi
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$dname" "$name" "$what" "$rc" \
+			"$outcome" "$shown" "$clean" "$must" "$orc" "$mounted" >>"$tsv"
 		[ -n "${cell[$name]+x}" ] || cases+=("$name")
 		if [ $rc -ge 124 ]; then c="CRASH"; elif [ $op = cut ]; then c="error (${len:-error})"
 		elif [ $rc -ne 0 ]; then c="error"
