@@ -246,6 +246,20 @@ uint64_t clr_resolve_field(struct clr_resolver *r, const struct clr_field *f);
  * owned by r and valid until the next add. */
 const uint64_t *clr_resolver_modules(struct clr_resolver *r, size_t *n);
 void clr_resolver_add_module(struct clr_resolver *r, uint64_t module);
+/* A managed thread: its Thread*, managed id and operating-system id. */
+struct clr_thread {
+	uint64_t addr;
+	uint32_t id;
+	uint64_t os_id;
+};
+/* Up to max managed threads of the runtime's thread list into out; returns
+ * how many (0 when the runtime does not describe its threads). */
+size_t clr_threads(struct clr *c, struct clr_thread *out, size_t max);
+/* The thread-static bases of type t on thread (a Thread*), as
+ * clr_type_statics gives the static ones (0 when the thread has none, or
+ * the runtime's descriptor does not say where they are). */
+void clr_thread_statics(struct clr *c, const struct clr_type *t, uint64_t thread,
+			uint64_t *gc_base, uint64_t *nongc_base);
 /* True when this runtime's statics bases can be found (clr_type_statics). */
 bool clr_statics_supported(const struct clr *c);
 /* The metadata of a loaded module (Module*), NULL when unreadable. Owned

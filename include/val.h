@@ -82,8 +82,9 @@ enum ch_status val_object_json(struct val *v, uint64_t addr, struct val_buf *b,
 			       struct ch_err *err);
 
 /* The static fields of type t as one JSON object {"$type":…, fields…}
- * rendered as the fields of a level-0 object. Thread-static fields are
- * left out. */
+ * rendered as the fields of a level-0 object; thread-static fields, when
+ * the type has some, per thread that has them:
+ * "$threads":[{"thread":id,"os_tid":n,"fields":{…}},…]. */
 enum ch_status val_statics_json(struct val *v, const struct clr_type *t,
 				struct val_buf *b, struct ch_err *err);
 
@@ -95,6 +96,9 @@ bool val_field_slot(struct val *v, uint64_t obj, const struct clr_field *f,
 bool val_static_slot(struct val *v, const struct clr_type *t,
 		     const struct clr_field *f, struct val_slot *out);
 bool val_elem_slot(struct val *v, uint64_t arr, uint64_t i, struct val_slot *out);
+/* Thread-static field f of type t on thread (a Thread*, clr_threads). */
+bool val_thread_static_slot(struct val *v, const struct clr_type *t, uint64_t thread,
+			    const struct clr_field *f, struct val_slot *out);
 
 /* Classifies a slot; *target (may be NULL) gets the object of VAL_OBJECT. */
 enum val_kind val_slot_kind(struct val *v, const struct val_slot *s,

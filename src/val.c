@@ -439,13 +439,10 @@ bool val_field_slot(struct val *v, uint64_t obj, const struct clr_field *f,
 	return true;
 }
 
-bool val_static_slot(struct val *v, const struct clr_type *t,
-		     const struct clr_field *f, struct val_slot *out)
+/* The slot of static field f given its type's statics bases. */
+static bool slot_in(struct val *v, const struct clr_field *f, uint64_t gc, uint64_t nongc,
+		    struct val_slot *out)
 {
-	uint64_t gc, nongc;
-	if (!(f->flags & CLR_FIELD_STATIC) || (f->flags & (CLR_FIELD_THREAD | CLR_FIELD_RVA)))
-		return false;
-	clr_type_statics(v->c, t, &gc, &nongc);
 	out->elem = f->elem;
 	out->th = 0;
 	bool ref = !elem_size(f->elem, v->ps);
@@ -470,6 +467,26 @@ bool val_static_slot(struct val *v, const struct clr_type *t,
 			out->th = th;
 	}
 	return true;
+}
+
+bool val_static_slot(struct val *v, const struct clr_type *t,
+		     const struct clr_field *f, struct val_slot *out)
+{
+	uint64_t gc, nongc;
+	if (!(f->flags & CLR_FIELD_STATIC) || (f->flags & (CLR_FIELD_THREAD | CLR_FIELD_RVA)))
+		return false;
+	clr_type_statics(v->c, t, &gc, &nongc);
+	return slot_in(v, f, gc, nongc, out);
+}
+
+bool val_thread_static_slot(struct val *v, const struct clr_type *t, uint64_t thread,
+			    const struct clr_field *f, struct val_slot *out)
+{
+	uint64_t gc, nongc;
+	if (!(f->flags & CLR_FIELD_THREAD))
+		return false;
+	clr_thread_statics(v->c, t, thread, &gc, &nongc);
+	return slot_in(v, f, gc, nongc, out);
 }
 
 bool val_elem_slot(struct val *v, uint64_t arr, uint64_t i, struct val_slot *out)
@@ -606,6 +623,48 @@ enum ch_status val_slot_text(struct val *v, const struct val_slot *s,
 	return slot_render(v, s, b, false, err);
 }
 
+/* "name":value for each static field of t whose flags match: thread
+ * statics of one thread, or the plain ones. */
+static void statics_fields(struct val *v, const struct clr_type *t, const struct clr_field *f,
+			   size_t n, const struct clr_thread *th, struct val_buf *b)
+{
+	bool comma = false;
+	for (size_t i = 0; i < n; i++) {
+		struct val_slot s;
+		bool thread = f[i].flags & CLR_FIELD_THREAD;
+		if (!(f[i].flags & CLR_FIELD_STATIC) || (f[i].flags & CLR_FIELD_RVA) ||
+		    thread != (th != NULL))
+			continue;
+		char cbuf[512];
+		const char *name = f[i].name;
+		size_t len = strlen(name);
+		/* clean names as for instance fields */
+		if (len > 17 && name[0] == '<' && strcmp(name + len - 16, ">k__BackingField") == 0 &&
+		    len - 17 < sizeof cbuf) {
+			memcpy(cbuf, name + 1, len - 17);
+			cbuf[len - 17] = '\0';
+			name = cbuf;
+		} else if (len > 1 && name[len - 1] == '@' && len - 1 < sizeof cbuf) {
+			memcpy(cbuf, name, len - 1);
+			cbuf[len - 1] = '\0';
+			name = cbuf;
+		}
+		if (comma)
+			vb_ch(b, ',');
+		comma = true;
+		vb_utf8(b, name, strlen(name), true);
+		vb_ch(b, ':');
+		bool ok = th ? val_thread_static_slot(v, t, th->addr, &f[i], &s)
+			     : val_static_slot(v, t, &f[i], &s);
+		if (ok)
+			slot_render(v, &s, b, true, NULL);
+		else
+			vb_str(b, "null");
+	}
+}
+
+#define MAX_THREADS_SHOWN 4096
+
 enum ch_status val_statics_json(struct val *v, const struct clr_type *t,
 				struct val_buf *b, struct ch_err *err)
 {
@@ -622,31 +681,42 @@ enum ch_status val_statics_json(struct val *v, const struct clr_type *t,
 		vb_put(b, p->type_json, p->type_json_len);
 	else
 		vb_str(b, "\"$type\":null");
+	size_t plain = 0, thread = 0;
 	for (size_t i = 0; i < n; i++) {
-		struct val_slot s;
-		if (!(f[i].flags & CLR_FIELD_STATIC) || (f[i].flags & (CLR_FIELD_THREAD | CLR_FIELD_RVA)))
+		if (!(f[i].flags & CLR_FIELD_STATIC) || (f[i].flags & CLR_FIELD_RVA))
 			continue;
-		char cbuf[512];
-		const char *name = f[i].name;
-		size_t len = strlen(name);
-		/* clean names as for instance fields */
-		if (len > 17 && name[0] == '<' && strcmp(name + len - 16, ">k__BackingField") == 0 &&
-		    len - 17 < sizeof cbuf) {
-			memcpy(cbuf, name + 1, len - 17);
-			cbuf[len - 17] = '\0';
-			name = cbuf;
-		} else if (len > 1 && name[len - 1] == '@' && len - 1 < sizeof cbuf) {
-			memcpy(cbuf, name, len - 1);
-			cbuf[len - 1] = '\0';
-			name = cbuf;
-		}
-		vb_ch(b, ',');
-		vb_utf8(b, name, strlen(name), true);
-		vb_ch(b, ':');
-		if (val_static_slot(v, t, &f[i], &s))
-			slot_render(v, &s, b, true, NULL);
+		if (f[i].flags & CLR_FIELD_THREAD)
+			thread++;
 		else
-			vb_str(b, "null");
+			plain++;
+	}
+	if (plain)
+		vb_ch(b, ',');
+	statics_fields(v, t, f, n, NULL, b);
+	if (thread) {
+		/* each thread that has them: its own values */
+		struct clr_thread *th = calloc(MAX_THREADS_SHOWN, sizeof *th);
+		size_t nth = th ? clr_threads(v->c, th, MAX_THREADS_SHOWN) : 0;
+		vb_str(b, ",\"$threads\":[");
+		bool first = true;
+		for (size_t k = 0; k < nth; k++) {
+			uint64_t gc, nongc;
+			clr_thread_statics(v->c, t, th[k].addr, &gc, &nongc);
+			if (!gc && !nongc)
+				continue;
+			if (!first)
+				vb_ch(b, ',');
+			first = false;
+			vb_str(b, "{\"thread\":");
+			vb_u64(b, th[k].id);
+			vb_str(b, ",\"os_tid\":");
+			vb_u64(b, th[k].os_id);
+			vb_str(b, ",\"fields\":{");
+			statics_fields(v, t, f, n, &th[k], b);
+			vb_str(b, "}}");
+		}
+		vb_ch(b, ']');
+		free(th);
 	}
 	vb_ch(b, '}');
 	if (b->oom)

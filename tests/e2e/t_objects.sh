@@ -2,7 +2,7 @@
 # clrheap objects/show/statics on every real dump:
 #  - every object on the heap renders as valid JSON (jq empty);
 #  - zoo: every object of the truth renders equal to it, and so do the static
-#    fields of its types; show gives the same document, also for an address
+#    and thread-static fields of its types; show gives the same document, also for an address
 #    inside the object; --depth 0 writes every reference as {"$ref":…};
 #  - visits: every Visit equals the truth's line for it, in any order;
 #  - where the ClrMD oracle can be built, a sample of types reads the same.
@@ -103,9 +103,16 @@ for d in $dumps; do
 	while IFS= read -r t; do
 		jq -cS --arg t "$t" '.statics[$t]' "$tmp/truth.q" >"$tmp/sw"
 		if "$CLRHEAP" statics "$d" --type "$t" >"$tmp/sg.raw" 2>"$tmp/err"; then
-			numq <"$tmp/sg.raw" | jq -cS 'del(."$type")' >"$tmp/sg"
+			numq <"$tmp/sg.raw" | jq -cS 'del(."$type", ."$threads")' >"$tmp/sg"
 			if cmp -s "$tmp/sw" "$tmp/sg"; then ok; else
 				show_diff "$name: statics of $t" "$tmp/sw" "$tmp/sg"
+			fi
+			# thread statics: each thread's values
+			jq -cS --arg t "$t" '[.thread_statics[]? | select(.type == $t) | del(.type)] | sort_by(.os_tid)' \
+				"$tmp/truth.q" >"$tmp/tw"
+			numq <"$tmp/sg.raw" | jq -cS '."$threads" // [] | sort_by(.os_tid)' >"$tmp/tg"
+			if cmp -s "$tmp/tw" "$tmp/tg"; then ok; else
+				show_diff "$name: thread statics of $t" "$tmp/tw" "$tmp/tg"
 			fi
 		else
 			bad "$name: clrheap statics --type $t failed: $(head -c 300 "$tmp/err")"
