@@ -101,22 +101,61 @@ static bool add_seg(struct heap *h, size_t *cap, const struct heap_seg *s)
 	return true;
 }
 
+/* The segment records met while listing, skipped ones too (a list that
+ * loops through a segment with bad bounds must end as well): a set of
+ * addresses, open addressing, never 0. */
+struct seen {
+	uint64_t *v;
+	size_t cap, n;
+};
+
+/* Adds a to s: returns 1 when it was there already, 0 when added, -1 when
+ * out of memory. */
+static int seen_add(struct seen *s, uint64_t a)
+{
+	if (2 * (s->n + 1) > s->cap) {
+		size_t nc = s->cap ? 2 * s->cap : 64;
+		uint64_t *v = calloc(nc, sizeof *v);
+		if (!v)
+			return -1;
+		for (size_t i = 0; i < s->cap; i++) {
+			if (!s->v[i])
+				continue;
+			size_t k = (size_t)((s->v[i] >> 3) * 0x9e3779b97f4a7c15ull) & (nc - 1);
+			while (v[k])
+				k = (k + 1) & (nc - 1);
+			v[k] = s->v[i];
+		}
+		free(s->v);
+		s->v = v;
+		s->cap = nc;
+	}
+	size_t k = (size_t)((a >> 3) * 0x9e3779b97f4a7c15ull) & (s->cap - 1);
+	for (; s->v[k]; k = (k + 1) & (s->cap - 1))
+		if (s->v[k] == a)
+			return 1;
+	s->v[k] = a;
+	s->n++;
+	return 0;
+}
+
 /* Follows one generation's segment list from first. */
-static enum ch_status add_chain(struct heap *h, size_t *cap, uint64_t first,
-				enum heap_gen gen, unsigned heapno,
+static enum ch_status add_chain(struct heap *h, size_t *cap, struct seen *seen,
+				uint64_t first, enum heap_gen gen, unsigned heapno,
 				uint64_t ephemeral, uint64_t alloc_allocated)
 {
 	const struct clr_gc_info *g = clr_gc(h->c);
 	for (uint64_t seg = first; seg;) {
-		if (h->nsegs >= MAX_SEGMENTS) {
+		if (seen->n >= MAX_SEGMENTS) {
 			warn(h, "more than %u GC segments: the rest are ignored", MAX_SEGMENTS);
 			return CH_OK;
 		}
-		for (size_t i = 0; i < h->nsegs; i++) {
-			if (h->segs[i].addr == seg) {
-				warn(h, "GC segment list loops at 0x%" PRIx64 ": cut there", seg);
-				return CH_OK;
-			}
+		int was = seen_add(seen, seg);
+		if (was < 0)
+			return CH_ENOMEM;
+		if (was > 0) {
+			warn(h, "GC segment list loops at 0x%" PRIx64 ": cut there", seg);
+			return CH_OK;
 		}
 		uint64_t f[SEG_FIELDS];
 		for (unsigned k = 0; k < SEG_FIELDS; k++) {
@@ -159,6 +198,7 @@ enum ch_status heap_open(struct clr *c, struct heap **out, struct ch_err *err)
 	pthread_mutex_init(&h->idx_lock, NULL);
 	const struct clr_gc_info *g = clr_gc(c);
 	size_t cap = 0;
+	struct seen seen = { 0 };
 	enum ch_status st = CH_OK;
 	for (unsigned i = 0; i < g->nheaps && st == CH_OK; i++) {
 		uint64_t gt = g->generation_table, eph = g->ephemeral_segment;
@@ -183,9 +223,10 @@ enum ch_status heap_open(struct clr *c, struct heap **out, struct ch_err *err)
 				warn(h, "generation %u of heap %u is not in the dump", gen, i);
 				continue;
 			}
-			st = add_chain(h, &cap, start, (enum heap_gen)gen, i, eph, aa);
+			st = add_chain(h, &cap, &seen, start, (enum heap_gen)gen, i, eph, aa);
 		}
 	}
+	free(seen.v);
 	if (st != CH_OK) {
 		heap_close(h);
 		return ch_set_error(err, st, "out of memory listing GC segments");

@@ -208,6 +208,34 @@ static void test_segment_loop(void **state)
 	unlink(path);
 }
 
+/* A segment with bad bounds is skipped, but the list through it must end
+ * too: here it points back to itself (found by fuzzing: the walk used to
+ * loop forever). */
+static void test_segment_loop_bad_bounds(void **state)
+{
+	(void)state;
+	char path[64];
+	copy_fixture("visits.heap.dmp", path, sizeof path);
+	struct fx f;
+	fx_open(&f, path);
+	size_t nseg;
+	const struct heap_seg *s = heap_segments(f.h, &nseg);
+	uint64_t seg = s[0].addr, low = 0x1000;
+	patch(f.d, path, seg + 4 * 8, &low, 8); /* mem: bounds [0x1000, end) */
+	patch(f.d, path, seg + 6 * 8, &seg, 8); /* next -> itself */
+	fx_close(&f);
+	alarm(60);
+	fx_open(&f, path);
+	alarm(0);
+	assert_true(has_warning(f.h, "has bounds"));
+	assert_true(has_warning(f.h, "loops"));
+	heap_segments(f.h, &nseg);
+	for (size_t i = 0; i < nseg; i++)
+		assert_int_not_equal(heap_segments(f.h, &nseg)[i].addr, seg);
+	fx_close(&f);
+	unlink(path);
+}
+
 static bool collect_cb(void *arg, uint64_t obj, uint64_t mt, uint64_t size)
 {
 	(void)size;
@@ -277,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_array_length_past_segment),
 		cmocka_unit_test(test_zeroed_object),
 		cmocka_unit_test(test_segment_loop),
+		cmocka_unit_test(test_segment_loop_bad_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
