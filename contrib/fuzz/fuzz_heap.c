@@ -7,8 +7,9 @@
  * walker trusts: an object (its MethodTable pointer, length, fields), a
  * MethodTable or its EEClass, a heap_segment record, the GC's globals, or
  * any byte of the file. The patches are applied, the dump is opened and
- * walked as `clrheap stat` and `types --fields` do, and the bytes are put
- * back.
+ * walked as `clrheap stat`, `types --fields` and `objects` do (a few
+ * objects of every type rendered as JSON, and its statics), and the bytes
+ * are put back.
  *
  * A patch: area (u8), op (u8: bits 0-1 width 1/2/4/8; bits 2-3 what to
  * write: 0 the value, 1 the address of object[value], 2 the old bytes plus
@@ -28,10 +29,12 @@
 #include "dump.h"
 #include "fuzz.h"
 #include "heap.h"
+#include "val.h"
 
 #define PATCH_SIZE 16
 #define MAX_PATCHES 8
 #define MAX_TYPES 256 /* types whose fields are read per input */
+#define MAX_RENDER 4  /* objects of each type rendered as JSON */
 
 enum { AREA_OBJECT, AREA_MT, AREA_EECLASS, AREA_SEGMENT, AREA_GC, AREA_FILE,
        AREA_COUNT };
@@ -226,6 +229,27 @@ static void walk(struct clr *c, struct heap *h)
 	if (n && heap_instances(h, rows[n - 1].mt, &addrs, &na, &err) == CH_OK && na) {
 		uint64_t obj, mt, size;
 		heap_object_at(h, addrs[na / 2] + 8, &obj, &mt, &size);
+	}
+	/* The values layer: a few objects of every type, and its statics. */
+	struct val *v;
+	if (val_open(c, &v, &err) == CH_OK) {
+		struct val_buf b;
+		val_buf_init(&b);
+		for (size_t i = 0; i < n && i < MAX_TYPES; i++) {
+			if (heap_instances(h, rows[i].mt, &addrs, &na, &err) != CH_OK)
+				continue;
+			for (size_t k = 0; k < na && k < MAX_RENDER; k++) {
+				val_buf_reset(&b);
+				val_object_json(v, addrs[k * (na / MAX_RENDER + 1) % na], &b, &err);
+			}
+			const struct clr_type *t = clr_type_of(c, rows[i].mt, &err);
+			if (t) {
+				val_buf_reset(&b);
+				val_statics_json(v, t, &b, &err);
+			}
+		}
+		val_buf_free(&b);
+		val_close(v);
 	}
 	for (size_t i = 0; i < heap_warning_count(h); i++)
 		fuzz_sink += strlen(heap_warning(h, i));
