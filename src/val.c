@@ -563,11 +563,52 @@ enum val_kind val_slot_kind(struct val *v, const struct val_slot *s, uint64_t *t
 	return VAL_OBJECT;
 }
 
-static enum ch_status slot_render(struct val *v, const struct val_slot *s,
+/* Nullable<T> and voption with a value, and F# Some x, hold the slot of
+ * their value: moves *s there. Returns 1 when it did, -1 for no value
+ * (null, None), 0 for anything else. */
+static int unwrap(struct val *v, struct val_slot *s)
+{
+	struct plan *p = s->th ? val_plan(v, s->th) : NULL;
+	const struct pfield *val;
+	if (s->elem == MD_ELEM_VALUETYPE && p &&
+	    (p->kind == VK_NULLABLE || p->kind == VK_FSVOPTION)) {
+		const struct pfield *tag = p->df[0];
+		uint32_t x = 0;
+		if (as_read(v->a, s->addr + tag->off, &x, tag->elem == MD_ELEM_BOOLEAN ? 1 : 4) == 0 ||
+		    (tag->elem == MD_ELEM_BOOLEAN ? (x & 0xff) : x) == 0)
+			return -1;
+		val = p->df[1];
+		s->addr += val->off;
+	} else if (s->elem != MD_ELEM_VALUETYPE && !elem_size(s->elem, v->ps)) {
+		uint64_t obj = val_rdptr(v, s->addr);
+		uint64_t mt = obj ? val_obj_mt(v, obj) : 0;
+		struct plan *q = mt ? val_plan(v, mt) : NULL;
+		if (!q || q->kind != VK_FSOPTION)
+			return 0;
+		val = q->df[0];
+		s->addr = obj + v->ps + val->off;
+	} else {
+		return 0;
+	}
+	s->elem = val->elem;
+	s->th = val->sub ? val->sub->mt : 0;
+	return 1;
+}
+
+static enum ch_status slot_render(struct val *v, const struct val_slot *slot,
 				  struct val_buf *b, bool json, struct ch_err *err)
 {
 	struct rctx rc;
 	rc_init(&rc, v, b);
+	struct val_slot in = *slot;
+	const struct val_slot *s = &in;
+	int u = 0;
+	for (int hops = 0; !json && hops < 8 && (u = unwrap(v, &in)) == 1; hops++)
+		;
+	if (u < 0) {
+		vb_str(b, "null");
+		goto done;
+	}
 	struct span sp = { NULL, s->addr, (uint64_t)1 << 20 };
 	struct plan *p = slot_plan(v, s);
 	if (!json) {

@@ -497,6 +497,8 @@ static void test_value_files(void **state)
 	check_field(c, "Zoo.Ids", 0, "Fixed", VAL_LEAF, "d85b1407-351d-4694-9392-03acc5870eb1\n", 0);
 	check_field(c, "Zoo.Nullables", 0, "IntWith", VAL_LEAF, "5\n", 0);
 	check_field(c, "Zoo.Nullables", 0, "IntWithout", VAL_NULL, "null\n", 0);
+	check_field(c, "Zoo.Nullables", 0, "WhenWith", VAL_LEAF, "2020-02-02T02:02:02.0000000Z\n", 0);
+	check_field(c, "Zoo.Nullables", 0, "ColorWith", VAL_LEAF, "Green\n", 0);
 	check_field(c, "Zoo.Nullables", 0, "PointWith", VAL_STRUCT,
 		    "{\"$type\":\"Zoo.Point\",\"X\":1,\"Y\":-1}\n", 0);
 	check_field(c, "Zoo.Structs", 0, "Point", VAL_STRUCT,
@@ -628,6 +630,24 @@ static void test_visits(void **state)
 		free(want);
 	}
 	assert_true(none > 0);
+	/* value files of an F# option: the value itself, or null for None */
+	struct val_slot s;
+	size_t some = 0, nulls = 0;
+	for (size_t i = 0; i < k.n && i < 200; i++) {
+		assert_true(val_field_slot(c->v, k.addr[i], field_of(c, k.addr[i], "UserAgent@"), &s));
+		val_buf_reset(&b);
+		assert_int_equal(val_slot_text(c->v, &s, &b, NULL), CH_OK);
+		enum val_kind kind = val_slot_kind(c->v, &s, NULL);
+		if (kind == VAL_NULL) {
+			assert_string_equal(b.p, "null\n");
+			nulls++;
+		} else {
+			assert_int_equal(kind, VAL_LEAF);
+			assert_true(strncmp(b.p, "Mozilla/", 8) == 0 || strncmp(b.p, "curl/", 5) == 0);
+			some++;
+		}
+	}
+	assert_true(some > 0 && nulls > 0);
 	free(k.addr);
 	val_buf_free(&b);
 }
