@@ -246,6 +246,8 @@ uint64_t clr_resolve_field(struct clr_resolver *r, const struct clr_field *f);
  * owned by r and valid until the next add. */
 const uint64_t *clr_resolver_modules(struct clr_resolver *r, size_t *n);
 void clr_resolver_add_module(struct clr_resolver *r, uint64_t module);
+/* ---- threads (clr_tls.c) ---- */
+
 /* A managed thread: its Thread*, managed id and operating-system id. */
 struct clr_thread {
 	uint64_t addr;
