@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "as.h"
 #include "dump.h"
 #include "fixture.h"
 #include "mkdump.h"
@@ -610,8 +611,27 @@ static void test_open_not_a_file(void **state)
 	unlink(fifo);
 }
 
+/* The text of /proc/self/maps (free it). */
+static char *maps_text(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	assert_non_null(f);
+	size_t cap = 1 << 16, len = 0, k;
+	char *t = malloc(cap);
+	while (t && (k = fread(t + len, 1, cap - len - 1, f)) > 0) {
+		len += k;
+		if (cap - len < 4096 && !(t = realloc(t, cap *= 2)))
+			break;
+	}
+	fclose(f);
+	assert_non_null(t);
+	t[len] = '\0';
+	return t;
+}
+
 /* The dump is mapped read-only and private, and no descriptor of it stays
- * open: nothing this program does can write to it. */
+ * open; module files read for it are mapped read-only and private: nothing
+ * this program does can write to them. */
 static void test_read_only(void **state)
 {
 	(void)state;
@@ -642,6 +662,33 @@ static void test_read_only(void **state)
 		tgt[k] = '\0';
 		assert_string_not_equal(tgt, real);
 	}
+	/* Module files read through the address space are mapped read-only
+	 * and private too: every file mapping made meanwhile. */
+	char *before = maps_text();
+	struct as *a;
+	struct ch_err err = { 0 };
+	assert_int_equal(as_open(d, &a, &err), CH_OK);
+	size_t n;
+	const struct dump_module *mod = dump_modules(d, &n);
+	uint8_t buf[4096];
+	size_t files = 0;
+	for (size_t i = 0; i < n; i++)
+		for (uint64_t off = 0; off < mod[i].size && off < (1u << 20); off += 64 << 10)
+			as_read_image(a, mod[i].base + off, buf, sizeof buf);
+	char *after = maps_text();
+	for (char *ln = strtok(after, "\n"); ln; ln = strtok(NULL, "\n")) {
+		char perms[8];
+		if (!strchr(ln, '/') || strstr(before, ln) ||
+		    sscanf(ln, "%*s %7s", perms) != 1)
+			continue;
+		files++;
+		if (perms[1] == 'w' || perms[3] != 'p')
+			fail_msg("a file mapped writable or shared: %s", ln);
+	}
+	assert_true(files > 0); /* libcoreclr.so at least: the heap dump lacks it */
+	free(before);
+	free(after);
+	as_close(a);
 	dump_close(d);
 }
 
