@@ -401,6 +401,13 @@ static void zero_run(const uint16_t *g, int n, int *start, int *end)
 	*end = best > 1 ? bstart + best : 0;
 }
 
+/* A group in lowercase hex without leading zeros. */
+static char *put_hex16(char *o, unsigned v)
+{
+	int digits = v >= 0x1000 ? 4 : v >= 0x100 ? 3 : v >= 0x10 ? 2 : 1;
+	return hexn(o, v, digits);
+}
+
 static char *put_groups(char *o, const uint16_t *g, int n)
 {
 	int zs, ze;
@@ -412,7 +419,7 @@ static char *put_groups(char *o, const uint16_t *g, int n)
 			if (colon)
 				*o++ = ':';
 			colon = true;
-			o += sprintf(o, "%x", g[i]);
+			o = put_hex16(o, g[i]);
 		}
 		*o++ = ':';
 		*o++ = ':';
@@ -423,7 +430,7 @@ static char *put_groups(char *o, const uint16_t *g, int n)
 		if (colon)
 			*o++ = ':';
 		colon = true;
-		o += sprintf(o, "%x", g[i]);
+		o = put_hex16(o, g[i]);
 	}
 	return o;
 }

@@ -35,6 +35,12 @@ static char *esc_ascii(char *o, unsigned c)
 	return o;
 }
 
+/* True for an ASCII character JSON takes as it is. */
+static inline bool plain_ascii(unsigned c)
+{
+	return c >= 0x20 && c != '"' && c != '\\';
+}
+
 /* The UTF-8 of n UTF-16 units, without quotes. */
 static void utf16_body(struct val_buf *b, const uint8_t *s, size_t n, bool json)
 {
@@ -43,6 +49,26 @@ static void utf16_body(struct val_buf *b, const uint8_t *s, size_t n, bool json)
 		return;
 	char *o = b->p + b->len;
 	for (size_t i = 0; i < n; i++) {
+		/* fast path: four units of printable ASCII at a time */
+		while (n - i >= 4) {
+			uint64_t w;
+			memcpy(&w, s + 2 * i, 8);
+			if (w & 0xff80ff80ff80ff80ULL)
+				break;
+			unsigned c0 = (unsigned)(w & 0x7f), c1 = (unsigned)(w >> 16 & 0x7f),
+				 c2 = (unsigned)(w >> 32 & 0x7f), c3 = (unsigned)(w >> 48 & 0x7f);
+			if (json && (!plain_ascii(c0) || !plain_ascii(c1) || !plain_ascii(c2) ||
+				     !plain_ascii(c3)))
+				break;
+			o[0] = (char)c0;
+			o[1] = (char)c1;
+			o[2] = (char)c2;
+			o[3] = (char)c3;
+			o += 4;
+			i += 4;
+		}
+		if (i == n)
+			break;
 		unsigned c = rdr_le16(s + 2 * i);
 		if (c < 0x80) {
 			if (json && (c < 0x20 || c == '"' || c == '\\'))
