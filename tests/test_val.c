@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -610,6 +611,65 @@ static void test_depth(void **state)
 	val_buf_free(&b);
 }
 
+/* Several threads rendering every object at once, on a renderer whose
+ * plans are still being built, all write the same bytes. */
+struct par {
+	struct ctx *c;
+	uint64_t hash, n;
+	struct val_buf b;
+	bool bad;
+};
+
+static bool par_cb(void *arg, uint64_t obj, uint64_t mt, uint64_t size)
+{
+	(void)mt;
+	(void)size;
+	struct par *p = arg;
+	val_buf_reset(&p->b);
+	if (val_object_json(p->c->v, obj, &p->b, NULL) != CH_OK) {
+		p->bad = true;
+		return true;
+	}
+	for (size_t i = 0; i < p->b.len; i++)
+		p->hash = (p->hash ^ (uint8_t)p->b.p[i]) * 0x100000001b3ULL;
+	p->n++;
+	return true;
+}
+
+static void *par_run(void *arg)
+{
+	struct par *p = arg;
+	heap_walk(p->c->f.h, par_cb, p);
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	struct ctx *c = *state;
+	struct ctx fresh = *c;
+	assert_int_equal(val_open(c->f.c, &fresh.v, NULL), CH_OK); /* no plans yet */
+	enum { N = 4 };
+	struct par p[N];
+	pthread_t t[N];
+	for (int i = 0; i < N; i++) {
+		memset(&p[i], 0, sizeof p[i]);
+		p[i].c = &fresh;
+		p[i].hash = 0xcbf29ce484222325ULL;
+		val_buf_init(&p[i].b);
+		assert_int_equal(pthread_create(&t[i], NULL, par_run, &p[i]), 0);
+	}
+	for (int i = 0; i < N; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	for (int i = 0; i < N; i++) {
+		assert_false(p[i].bad);
+		assert_true(p[i].n > 1000);
+		assert_int_equal(p[i].n, p[0].n);
+		assert_int_equal(p[i].hash, p[0].hash);
+		val_buf_free(&p[i].b);
+	}
+	val_close(fresh.v);
+}
+
 /* visits: F# option (None is null), IPAddress v4/v6, DateTime kinds. */
 static void test_visits(void **state)
 {
@@ -718,6 +778,7 @@ int main(void)
 		cmocka_unit_test(test_elements),
 		cmocka_unit_test(test_statics),
 		cmocka_unit_test(test_depth),
+		cmocka_unit_test(test_threads),
 	};
 	const struct CMUnitTest visits[] = {
 		cmocka_unit_test(test_visits),
