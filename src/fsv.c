@@ -142,6 +142,12 @@ static bool statics_cb(void *arg, uint64_t mt)
 	return !cs->oom;
 }
 
+static int u64_cmp(const void *x, const void *y)
+{
+	const uint64_t *a = x, *b = y;
+	return *a < *b ? -1 : *a > *b;
+}
+
 static int cand_mt_cmp(const void *x, const void *y)
 {
 	const struct cand *a = x, *b = y;
@@ -177,17 +183,27 @@ static enum ch_status build_types(struct fsv *v)
 	struct cands cs = { .v = v };
 	for (size_t i = 0; i < nrows; i++)
 		cand_add(&cs, rows[i].mt, rows[i].count, rows[i].bytes);
-	/* types that hold statics, from every loaded module */
+	/* types that hold statics, from every loaded module and every module
+	 * that defines a type on the heap */
 	size_t nmod = 0;
 	const uint64_t *mods = v->r ? clr_resolver_modules(v->r, &nmod) : NULL;
-	uint64_t *modcopy = nmod ? malloc(nmod * sizeof *modcopy) : NULL;
-	if (modcopy)
-		memcpy(modcopy, mods, nmod * sizeof *modcopy);
-	for (size_t i = 0; modcopy && i < nmod && !cs.oom; i++) {
-		clr_module_types(v->c, modcopy[i], statics_cb, &cs, NULL);
-		clr_module_param_types(v->r, modcopy[i], statics_cb, &cs);
+	size_t nall = nmod + cs.n;
+	uint64_t *all = malloc((nall ? nall : 1) * sizeof *all);
+	if (all) {
+		if (nmod)
+			memcpy(all, mods, nmod * sizeof *all);
+		for (size_t i = 0; i < cs.n; i++)
+			all[nmod + i] = cs.c[i].t->kind == CLR_KIND_ARRAY ? 0 : cs.c[i].t->module;
+		qsort(all, nall, sizeof *all, u64_cmp);
 	}
-	free(modcopy);
+	for (size_t i = 0; all && i < nall && !cs.oom; i++) {
+		if (!all[i] || (i && all[i] == all[i - 1]))
+			continue;
+		clr_module_types(v->c, all[i], statics_cb, &cs, NULL);
+		if (v->r)
+			clr_module_param_types(v->r, all[i], statics_cb, &cs);
+	}
+	free(all);
 	/* every ancestor too (base -> ../<Base> must resolve), then one
 	 * entry per MethodTable */
 	for (size_t i = 0, n0 = cs.n; i < n0 && !cs.oom; i++) {
