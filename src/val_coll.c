@@ -252,15 +252,20 @@ static bool emit_hashed(struct rctx *rc, const struct plan *p, const struct span
 		nf = plan_field(ep, "Next");
 	const struct pfield *kf = plan_field(ep, dict ? "key" : "Value");
 	const struct pfield *vf = dict ? plan_field(ep, "value") : NULL;
-	if (!nf || !kf || (dict && !vf))
+	/* .NET Framework's Dictionary (fields without the underscore) marks
+	 * a freed entry by a negative hash code; .NET Core by next < -1 */
+	const struct pfield *hf = p->df[2] ? plan_field(ep, "hashCode") : NULL;
+	if (!nf || !kf || (dict && !vf) || (p->df[2] && !hf))
 		return false;
 	vb_ch(rc->b, by_name ? '{' : '[');
 	bool first = true;
 	for (int32_t i = 0; i < count && !rc->b->oom; i++) {
 		struct span es = { a.sp.p ? a.sp.p + (uint64_t)i * a.comp : NULL,
 				   a.sp.addr + (uint64_t)i * a.comp, a.comp };
-		int32_t next;
-		if (!rd_i32(rc, &es, nf, &next) || next < -1)
+		int32_t next, hash = 0;
+		if (!rd_i32(rc, &es, nf, &next) || (hf && !rd_i32(rc, &es, hf, &hash)))
+			continue;
+		if (hf ? hash < 0 : next < -1)
 			continue; /* a freed entry */
 		if (!first)
 			vb_ch(rc->b, ',');
@@ -543,6 +548,9 @@ void plan_collection(struct val *v, struct plan *p, const char *dn)
 		else if (strcmp(n, "Dictionary") == 0 && (d[0] = plan_field(p, "_entries")) &&
 			 (d[1] = plan_field(p, "_count")))
 			k = VK_DICT;
+		else if (strcmp(n, "Dictionary") == 0 && (d[0] = plan_field(p, "entries")) &&
+			 (d[1] = plan_field(p, "count")) && (d[2] = plan_field(p, "freeList")))
+			k = VK_DICT; /* .NET Framework */
 		else if (strcmp(n, "HashSet") == 0 && (d[0] = plan_field(p, "_entries")) &&
 			 (d[1] = plan_field(p, "_count")))
 			k = VK_HASHSET;
