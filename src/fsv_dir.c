@@ -27,7 +27,7 @@ static const struct { const char *name; enum fsv_kind kind; } type_ents[] = {
 static const struct { const char *name; enum fsv_kind kind; } obj_ents[] = {
 	{ ".type", FK_OBJ_TYPE }, { ".json", FK_OBJ_JSON },
 	{ ".address", FK_OBJ_ADDR }, { ".size", FK_OBJ_SIZE },
-	{ ".length", FK_OBJ_LENGTH },
+	{ ".length", FK_OBJ_LENGTH }, { ".items", FK_OBJ_ITEMS },
 };
 #define NOBJ (sizeof obj_ents / sizeof obj_ents[0])
 
@@ -36,6 +36,17 @@ static const struct { const char *name; enum fsv_kind kind; } mod_ents[] = {
 	{ "version", FK_MOD_VERSION },
 };
 #define NMOD (sizeof mod_ents / sizeof mod_ents[0])
+
+/* Whether object dir has the meta entry of kind k. */
+static bool obj_has(struct fsv *v, const struct fsv_node *dir, enum fsv_kind k)
+{
+	struct fsv_items it;
+	if (k == FK_OBJ_LENGTH)
+		return dir->t->kind == CLR_KIND_ARRAY;
+	if (k == FK_OBJ_ITEMS)
+		return fsvv_items(v, dir->pl, dir->t, &it);
+	return true;
+}
 
 static bool type_has(const struct fsv_tent *te, enum fsv_kind k)
 {
@@ -232,7 +243,7 @@ int fsv_dir_lookup(struct fsv *v, const struct fsv_node *dir, const char *name,
 	case FK_OBJ:
 		for (size_t i = 0; i < NOBJ; i++)
 			if (strcmp(obj_ents[i].name, name) == 0) {
-				if (obj_ents[i].kind == FK_OBJ_LENGTH && dir->t->kind != CLR_KIND_ARRAY)
+				if (!obj_has(v, dir, obj_ents[i].kind))
 					return -ENOENT;
 				*ino = fsv_ino(obj_ents[i].kind, dir->pl);
 				return 0;
@@ -240,6 +251,16 @@ int fsv_dir_lookup(struct fsv *v, const struct fsv_node *dir, const char *name,
 		return lookup_in_data(v, dir, name, ino);
 	case FK_SLOT:
 		return dir->vk == VAL_STRUCT ? lookup_in_data(v, dir, name, ino) : -ENOTDIR;
+	case FK_OBJ_ITEMS: {
+		struct fsv_items it;
+		struct val_slot s;
+		uint64_t i;
+		if (!fsvv_items(v, dir->pl, dir->t, &it) || !fsv_parse_index(name, it.n, &i) ||
+		    !fsvv_item_slot(v, &it, i, &s))
+			return -ENOENT;
+		*ino = fsv_slot_ino(v, &s, FSV_UNDER_OBJECTS, 3);
+		return *ino ? 0 : -EOVERFLOW;
+	}
 	case FK_MODULES:
 		fsv_modules(v);
 		for (size_t i = 0; i < v->nmods; i++)
@@ -471,15 +492,33 @@ int fsv_readdir(struct fsv *v, uint64_t ino, uint64_t off, bool plus,
 	case FK_OBJ:
 		for (uint64_t i = pos; i < NOBJ; i++) {
 			enum fsv_kind k = obj_ents[i].kind;
-			if (k == FK_OBJ_LENGTH && dir.t->kind != CLR_KIND_ARRAY)
+			if (!obj_has(v, &dir, k))
 				continue;
 			if (!emit(&rd, obj_ents[i].name, fsv_ino(k, dir.pl),
-				  k == FK_OBJ_TYPE ? S_IFLNK : S_IFREG, -1, i + 3))
+				  k == FK_OBJ_TYPE ? S_IFLNK : k == FK_OBJ_ITEMS ? S_IFDIR : S_IFREG,
+				  -1, i + 3))
 				return 0;
 		}
 		return list_data(&rd, &dir, pos > NOBJ ? pos - NOBJ : 0);
 	case FK_SLOT:
 		return list_data(&rd, &dir, pos);
+	case FK_OBJ_ITEMS: {
+		struct fsv_items it;
+		struct val_slot s;
+		if (!fsvv_items(v, dir.pl, dir.t, &it))
+			return 0;
+		for (uint64_t i = pos; i < it.n; i++) {
+			if (!fsvv_item_slot(v, &it, i, &s))
+				return 0;
+			uint64_t cino = fsv_slot_ino(v, &s, FSV_UNDER_OBJECTS, 3);
+			if (!cino)
+				return -EOVERFLOW;
+			snprintf(name, sizeof name, "%" PRIu64, i);
+			if (!emit(&rd, name, cino, slot_mode(v, &s), -1, i + 3))
+				return 0;
+		}
+		return 0;
+	}
 	case FK_MODULES:
 		fsv_modules(v);
 		for (uint64_t i = pos; i < v->nmods; i++)

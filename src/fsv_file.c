@@ -153,6 +153,8 @@ static const char readme[] =
 "      <field>          a value file (\"null\" for a null reference), a symlink\n"
 "                       to the object referenced, or a directory (a struct)\n"
 "      0 1 2 ... .length   array elements (\"1,2\" in a multi-dimensional array)\n"
+"      .items/0 1 2 ...     a List, Queue or Stack in logical order (a queue\n"
+"                       head first, a stack top first)\n"
 "  roots/<kind>/<handle>   GC handles, as symlinks to their objects\n"
 "  modules/<name>/      loaded assemblies: path, base, size, version\n"
 "\n"

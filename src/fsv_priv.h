@@ -33,7 +33,7 @@ enum fsv_kind {
 	FK_TYPE_JSONL, FK_TYPE_STATICS,
 	/* payload: an object address (FK_ALIAS: any address inside one) */
 	FK_OBJ = 32, FK_OBJ_TYPE, FK_OBJ_JSON, FK_OBJ_ADDR, FK_OBJ_SIZE,
-	FK_OBJ_LENGTH, FK_INST, FK_ALIAS,
+	FK_OBJ_LENGTH, FK_INST, FK_ALIAS, FK_OBJ_ITEMS,
 	/* payload: index in the module table */
 	FK_MOD = 48, FK_MOD_PATH, FK_MOD_BASE, FK_MOD_SIZE, FK_MOD_VERSION,
 	/* payload: handle kind index; handle address */
@@ -84,6 +84,21 @@ bool fsvv_static_slot(struct fsv *v, const struct clr_type *t, size_t i,
 		      struct val_slot *out);
 bool fsvv_elem_slot(struct fsv *v, const struct clr_type *t, uint64_t arr,
 		    uint64_t i, struct val_slot *out);
+
+/* The logical content of an array-backed collection (List<T>, Queue<T>,
+ * Stack<T>): item i is element (head + i) % cap of arr, or for a stack
+ * element n - 1 - i. */
+struct fsv_items {
+	uint64_t arr;
+	uint64_t head, n, cap;
+	bool reverse;
+};
+/* True when the object at obj (of type t) is such a collection and its
+ * fields hold together (size within the array, head within it). */
+bool fsvv_items(struct fsv *v, uint64_t obj, const struct clr_type *t,
+		struct fsv_items *out);
+bool fsvv_item_slot(struct fsv *v, const struct fsv_items *it, uint64_t i,
+		    struct val_slot *out);
 
 /* ---- the type table (fsv.c) ---- */
 

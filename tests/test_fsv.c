@@ -227,6 +227,52 @@ static uint64_t walk(struct fsv *v, const char *path, int *err)
 	return ino;
 }
 
+/* Like walk, but follows symlinks on the way (not at the end), as the
+ * kernel does for a path. */
+static uint64_t walk_follow(struct fsv *v, const char *path)
+{
+	char comp[64][256];
+	size_t n = 0;
+	char buf[4096];
+	snprintf(buf, sizeof buf, "%s", path);
+	char *save = NULL;
+	for (char *p = strtok_r(buf, "/", &save); p && n < 64; p = strtok_r(NULL, "/", &save))
+		snprintf(comp[n++], sizeof comp[0], "%s", p);
+	for (int hops = 0; hops < 40; hops++) {
+		uint64_t ino = FSV_ROOT_INO;
+		size_t i;
+		for (i = 0; i < n; i++) {
+			struct stat st;
+			if (fsv_lookup(v, ino, comp[i], &st))
+				return 0;
+			ino = st.st_ino;
+			if (S_ISLNK(st.st_mode) && i + 1 < n)
+				break;
+		}
+		if (i == n)
+			return ino;
+		/* splice the link's target in place of comp[i] */
+		char target[256], rest[64][256];
+		size_t nrest = n - i - 1, k = i;
+		if (fsv_readlink(v, ino, target, sizeof target))
+			return 0;
+		memcpy(rest, comp[i + 1], nrest * sizeof rest[0]);
+		char *save2 = NULL;
+		for (char *p = strtok_r(target, "/", &save2); p; p = strtok_r(NULL, "/", &save2)) {
+			if (strcmp(p, "..") == 0) {
+				if (k > 0)
+					k--;
+			} else if (k < 64) {
+				snprintf(comp[k++], sizeof comp[0], "%s", p);
+			}
+		}
+		for (size_t j = 0; j < nrest && k < 64; j++)
+			memcpy(comp[k++], rest[j], sizeof rest[0]);
+		n = k;
+	}
+	return 0;
+}
+
 /* Reads a whole file through the node API in chunks of `chunk` bytes. */
 static char *slurp(struct fsv *v, uint64_t ino, size_t chunk, size_t *len)
 {
@@ -707,6 +753,70 @@ static void test_threads(void **state)
 	vfx_close(&x);
 }
 
+/* .items: a queue from its head, a stack from its top, a mailbox's
+ * arrivals in the order posted. */
+static void test_items(void **state)
+{
+	(void)state;
+	struct vfx x;
+	vfx_open(&x, "zoo.heap.dmp", 0);
+	struct names ns;
+	static const char *const cases[][2] = {
+		{ "System.Collections.Generic.Queue<System.Int32>", "3\n4\n5\n6\n" },
+		{ "System.Collections.Generic.Stack<System.String>", "c\nb\na\n" },
+	};
+	char path[512];
+	for (size_t c = 0; c < 2; c++) {
+		snprintf(path, sizeof path, "types/%s/instances", cases[c][0]);
+		list(x.v, walk(x.v, path, NULL), 100, false, &ns);
+		assert_int_equal(ns.n, 3);
+		snprintf(path, sizeof path, "objects/%s/.items", ns.v[2]);
+		struct names items;
+		list(x.v, walk(x.v, path, NULL), 2, true, &items);
+		char all[256] = "";
+		for (size_t i = 2; i < items.n; i++) {
+			char p2[600];
+			size_t len;
+			snprintf(p2, sizeof p2, "%s/%zu", path, i - 2);
+			char *s = slurp(x.v, walk(x.v, p2, NULL), 64, &len);
+			strcat(all, s);
+			free(s);
+		}
+		assert_string_equal(all, cases[c][1]);
+		names_free(&items);
+		int err = 0;
+		snprintf(path, sizeof path, "objects/%s/.items/9", ns.v[2]);
+		assert_int_equal(walk(x.v, path, &err), 0);
+		assert_int_equal(err, -ENOENT);
+		names_free(&ns);
+	}
+	/* no .items on what is not such a collection */
+	list(x.v, walk(x.v, "types/Zoo.Node/instances", NULL), 100, false, &ns);
+	snprintf(path, sizeof path, "objects/%s/.items", ns.v[2]);
+	int err = 0;
+	assert_int_equal(walk(x.v, path, &err), 0);
+	assert_int_equal(err, -ENOENT);
+	names_free(&ns);
+	vfx_close(&x);
+
+	vfx_open(&x, "visits.heap.dmp", 0);
+	uint64_t q = walk_follow(x.v, "types/<StartupCode$visits>.$Agents/statics/visitor@16/mailbox/arrivals/.items");
+	assert_int_not_equal(q, 0);
+	list(x.v, q, 50, false, &ns);
+	assert_int_equal(ns.n, 2 + 2000);
+	char target[256];
+	assert_int_equal(fsv_readlink(x.v, walk_follow(x.v, "types/<StartupCode$visits>.$Agents/statics/"
+					"visitor@16/mailbox/arrivals/.items/0"), target, sizeof target), 0);
+	assert_int_equal(strncmp(target, "../../", 6), 0);
+	size_t len;
+	char *login = slurp(x.v, walk_follow(x.v, "types/<StartupCode$visits>.$Agents/statics/"
+				 "visitor@16/mailbox/arrivals/.items/0/item/LoginName"), 100, &len);
+	assert_string_equal(login, "i:0#.f|membership|\xe6\x9d\x8e.garc\xc3\xad" "a0@contoso.onmicrosoft.com\n");
+	free(login);
+	names_free(&ns);
+	vfx_close(&x);
+}
+
 static void test_roots_modules(void **state)
 {
 	(void)state;
@@ -760,6 +870,7 @@ int main(void)
 		cmocka_unit_test(test_jsonl),
 		cmocka_unit_test(test_tiny_cache),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_items),
 		cmocka_unit_test(test_roots_modules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -238,7 +238,29 @@ for d in $(e2e_dumps); do
 		fi
 	fi
 
-	# 6. read-only, missing paths, find ends
+	# 6. logical views: a queue's items in order, a stack's top first
+	if [ "$app" = visits ]; then
+		# the seed's path: the static visitor -> its mailbox -> arrivals
+		vf=$(jq -r '.statics[] | select(.value_type | test("MailboxProcessor<.*VisitorMessage>")) | "\(.type)/statics/\(.field)"' "$truth")
+		q="$m/types/$vf/mailbox/arrivals"
+		cnt=$(jq -r .objects_count "$truth")
+		check "$w: the arrivals queue lists $cnt messages" test "$(ls "$q/.items" | wc -l)" = "$cnt"
+		jq -r '."$addr"' "$(dirname "$d")/$(jq -r .objects_file "$truth")" | head -n 50 >"$tmp/qa.want"
+		for i in $(seq 0 49); do cat "$q/.items/$i/item/.address"; done >"$tmp/qa.got"
+		check "$w: queued messages in the order posted" cmp -s "$tmp/qa.want" "$tmp/qa.got"
+		last=$(jq -r '."$addr"' "$(dirname "$d")/$(jq -r .objects_file "$truth")" | tail -n 1)
+		check "$w: the last queued message" test "$(cat "$q/.items/$((cnt - 1))/item/.address")" = "$last"
+	else
+		for t in 'System.Collections.Generic.Queue<System.Int32>' 'System.Collections.Generic.Stack<System.String>'; do
+			for o in "$m/types/$t/instances"/*; do
+				want=$(jq -c '."$items"' "$o/.json")
+				got=$(cd "$o/.items" && ls | sort -n | while read -r i; do cat "$i"; done | jq -Rsc 'split("\n") | .[:-1]')
+				check "$w: $t .items equal \$items" test "$(jq -c 'map(tostring)' <<<"$want")" = "$got"
+			done
+		done
+	fi
+
+	# 7. read-only, missing paths, find ends
 	for cmd in "touch $m/new" "mkdir $m/types/new" "rm $m/README.txt" "mv $m/stat.tsv $m/x" \
 		   "chmod 777 $m/README.txt" "ln -s x $m/link" "truncate -s 0 $m/README.txt"; do
 		check "$w: $cmd fails with EROFS" bash -c "$cmd 2>&1 | grep -q 'Read-only file system'"
