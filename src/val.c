@@ -287,11 +287,6 @@ void emit_slot(struct rctx *rc, const struct span *s, uint64_t off, uint8_t elem
 	rc->nest--;
 }
 
-static struct plan *plan_cached(struct rctx *rc, uint64_t mt)
-{
-	return val_plan(rc->v, mt);
-}
-
 static struct span data_span(struct rctx *rc, uint64_t obj, const struct plan *p)
 {
 	unsigned ps = rc->v->ps;
@@ -327,7 +322,7 @@ void emit_ref(struct rctx *rc, uint64_t obj, unsigned level)
 		leaf_string(rc, obj, true);
 		return;
 	}
-	struct plan *p = mt ? plan_cached(rc, mt) : NULL;
+	struct plan *p = mt ? val_plan(v, mt) : NULL;
 	if (!p) {
 		emit_bad(rc, obj, "not an object");
 		return;
