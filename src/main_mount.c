@@ -83,12 +83,13 @@ static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return true;
 }
 
-/* One -o list: ours are taken, mount(8)'s own are dropped, the rest goes
- * to libfuse. */
+/* One -o list: ours are taken, mount(8)'s own are dropped (rw too: mount
+ * passes it by default, and the mount is read-only whatever is asked), the
+ * rest goes to libfuse. */
 static bool parse_opts(struct mnt *m, const char *list)
 {
 	static const char *const dropped[] = {
-		"ro", "defaults", "auto", "noauto", "user", "users", "nouser",
+		"ro", "rw", "defaults", "auto", "noauto", "user", "users", "nouser",
 		"owner", "group", "nofail", "_netdev",
 	};
 	const char *p = list;
@@ -109,8 +110,6 @@ static bool parse_opts(struct mnt *m, const char *list)
 		unsigned long n;
 		if (drop) {
 			continue;
-		} else if (strcmp(o, "rw") == 0) {
-			fprintf(stderr, "mount.clrheap: warning: a dump is mounted read-only (rw ignored)\n");
 		} else if (strncmp(o, "depth=", 6) == 0) {
 			if (!parse_uint(o + 6, VAL_MAX_DEPTH, &n)) {
 				fprintf(stderr, "mount.clrheap: depth=%s: a number from 0 to %d\n", o + 6, VAL_MAX_DEPTH);

@@ -25,7 +25,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP PIPE
 
 if [ ! -c /dev/fuse ]; then
 	bad "/dev/fuse is missing: the filesystem cannot be tested here"
