@@ -39,4 +39,42 @@ for d in "$seed"/visits.heap.dmp "$seed"/visits.full.dmp; do
 		check "$d: the arrivals queue has $f" grep -q $'\t'"$f\$" "$tmp/q"
 	done
 done
+
+# The same on the mount: the path the seed walked by hand in WinDbg, with cd.
+d=$seed/visits.heap.dmp
+mnt=$tmp/mnt
+mkdir -p "$mnt"
+trap 'fusermount3 -u "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null; rm -rf "$tmp"' EXIT
+if ! "$BUILD/mount.clrheap" "$d" "$mnt"; then
+	bad "mount.clrheap $d failed"
+	e2e_done
+	exit 1
+fi
+VISIT='Bugfree.Spo.Analytics.Cli.Domain+Visit'
+q="$mnt/types/<StartupCode\$visits>.\$Agents/statics/visitor@16/mailbox/arrivals"
+if cd "$q" 2>/dev/null; then
+	ok
+	check "queue _size is $N" test "$(cat _size)" = $N
+	check "queue _head is 0" test "$(cat _head)" = 0
+	check "backing array has 524,288 slots" test "$(cat _array/.length)" = 524288
+	check "slot $((N - 1)) is a message" test -L "_array/$((N - 1))"
+	check "slots $N and 524287 are null" test "$(cat _array/$N _array/524287)" = "null
+null"
+	check "a message's item is a Visit" test "$(basename "$(readlink -f _array/0/item/.type)")" = "$VISIT"
+	check "the Visit's fields are files" test -f _array/0/item/LoginName -a -f _array/0/item/Timestamp -a -f _array/0/item/IP
+	check "the logical view lists $N messages" test "$(ls .items | wc -l)" = $N
+	# In order: the logical view starts at _head and follows the array.
+	for i in 0 1 4242 $((N - 1)); do
+		check ".items/$i is _array/$i" test "$(basename "$(readlink .items/$i)")" = "$(basename "$(readlink _array/$i)")"
+	done
+	cd - >/dev/null
+else
+	bad "cannot cd to $q"
+fi
+check "types/$VISIT/instances has $N entries" test "$(ls "$mnt/types/$VISIT/instances" | wc -l)" = $N
+# Every visit, field by field, equal to the truth (addresses included).
+jq -cS . "$mnt/types/$VISIT/instances.jsonl" | sort >"$tmp/got"
+jq -cS . "$seed/visits.truth.jsonl" | sort >"$tmp/want"
+check "instances.jsonl through jq equals the truth ($(wc -l <"$tmp/want") visits)" cmp -s "$tmp/got" "$tmp/want"
+fusermount3 -u "$mnt"
 e2e_done
