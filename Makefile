@@ -70,11 +70,12 @@ unit: all $(TEST_BIN)
 e2e: all $(REPLAY_BIN)
 	@BUILD=$(BUILD) ONLY=e2e sh tests/run.sh
 
-# The sanitized build reads the same fixture dumps as the plain one
-# (linked, not copied or regenerated).
+# The sanitized build reads the same fixture dumps (and uses the same
+# ClrMD oracle) as the plain one: linked, not copied or regenerated.
+ASAN_SHARED := dumps fresh seed oracle
 asan: all
-	@mkdir -p build/dumps build/fresh
-	@for x in dumps fresh; do [ -e $(BUILD)/$$x ] || ln -s ../build/$$x $(BUILD)/$$x; done
+	@for x in $(ASAN_SHARED); do mkdir -p build/$$x; \
+		[ -e $(BUILD)/$$x ] || ln -s ../build/$$x $(BUILD)/$$x; done
 
 # ---- fuzzing (contrib/fuzz/README.md) ----
 # Each contrib/fuzz/fuzz_NAME.c is a libFuzzer target: `make fuzz` builds
