@@ -71,6 +71,7 @@ void fsv_close(struct fsv *v)
 	free(v->shapes);
 	free(v->shape_slot);
 	free(v->handles);
+	free(v->threads);
 	free(v->mods);
 	fsv_free_names(v->modnames, v->nmods);
 	pthread_mutex_destroy(&v->types_lock);
@@ -115,16 +116,30 @@ static void cand_add(struct cands *cs, uint64_t mt, uint64_t count, uint64_t byt
 	cs->c[cs->n++] = (struct cand){ mt, count, bytes, t, NULL };
 }
 
-/* True when t has static fields the statics/ directory shows. */
-static bool shows_statics(struct fsv *v, const struct clr_type *t)
+/* True when t has static fields statics/ shows: plain ones (thread false)
+ * or thread-static ones (thread true). */
+static bool shows_statics(struct fsv *v, const struct clr_type *t, bool thread)
 {
 	size_t nf, ninst;
 	const struct clr_field *f = clr_type_fields(v->c, t, &nf, &ninst, NULL);
 	if (!f)
 		return false;
 	for (size_t i = ninst; i < nf; i++)
-		if ((f[i].flags & CLR_FIELD_STATIC) && !(f[i].flags & (CLR_FIELD_THREAD | CLR_FIELD_RVA)))
+		if ((f[i].flags & CLR_FIELD_STATIC) && !(f[i].flags & CLR_FIELD_RVA) &&
+		    !(f[i].flags & CLR_FIELD_THREAD) == !thread)
 			return true;
+	return false;
+}
+
+/* True when some thread holds thread statics of t. */
+static bool has_thread_statics(struct fsv *v, const struct clr_type *t)
+{
+	for (size_t k = 0; k < v->nthreads; k++) {
+		uint64_t gcb, ngcb;
+		clr_thread_statics(v->c, t, v->threads[k].addr, &gcb, &ngcb);
+		if (gcb || ngcb)
+			return true;
+	}
 	return false;
 }
 
@@ -133,11 +148,12 @@ static bool statics_cb(void *arg, uint64_t mt)
 {
 	struct cands *cs = arg;
 	const struct clr_type *t = clr_type_of(cs->v->c, mt, NULL);
-	if (!t || t->kind == CLR_KIND_ARRAY || !(t->flags2 & 2))
+	if (!t || t->kind == CLR_KIND_ARRAY)
 		return !cs->oom;
 	uint64_t gcb, ngcb;
 	clr_type_statics(cs->v->c, t, &gcb, &ngcb);
-	if ((gcb || ngcb) && shows_statics(cs->v, t))
+	if (((gcb || ngcb) && shows_statics(cs->v, t, false)) ||
+	    (shows_statics(cs->v, t, true) && has_thread_statics(cs->v, t)))
 		cand_add(cs, mt, 0, 0);
 	return !cs->oom;
 }
@@ -185,6 +201,7 @@ static enum ch_status build_types(struct fsv *v)
 		cand_add(&cs, rows[i].mt, rows[i].count, rows[i].bytes);
 	/* types that hold statics, from every loaded module and every module
 	 * that defines a type on the heap */
+	fsv_threads(v);
 	size_t nmod = 0;
 	const uint64_t *mods = v->r ? clr_resolver_modules(v->r, &nmod) : NULL;
 	size_t nall = nmod + cs.n;
@@ -247,7 +264,9 @@ static enum ch_status build_types(struct fsv *v)
 			.count = cs.c[i].count, .bytes = cs.c[i].bytes,
 			.base = UINT32_MAX, .dir = strdup(name) };
 		oom = !te[i].dir;
-		te[i].statics = !oom && shows_statics(v, cs.c[i].t);
+		te[i].tstatics = !oom && shows_statics(v, cs.c[i].t, true) &&
+				 has_thread_statics(v, cs.c[i].t);
+		te[i].statics = !oom && (te[i].tstatics || shows_statics(v, cs.c[i].t, false));
 	}
 	for (size_t i = 0; i < cs.n; i++)
 		free(cs.c[i].esc);
@@ -342,7 +361,7 @@ static struct fsv_tview *view_new(struct fsv *v, const struct clr_type *t)
 	for (size_t i = 0; i < ninst; i++)
 		tv->name[i] = inst[i];
 	for (size_t i = ninst; i < nf; i++) {
-		if (f[i].flags & (CLR_FIELD_THREAD | CLR_FIELD_RVA)) {
+		if (f[i].flags & CLR_FIELD_RVA) {
 			free(stat[i - ninst]);
 			tv->name[i] = NULL;
 		} else {
@@ -454,4 +473,26 @@ bool fsv_shape_get(struct fsv *v, unsigned shape, struct fsv_shape *out)
 	}
 	pthread_mutex_unlock(&v->lock);
 	return ok;
+}
+
+long fsv_static_named(const struct fsv_tview *tv, const char *name, bool thread)
+{
+	for (size_t i = tv->ninst; i < tv->nf; i++)
+		if (tv->name[i] && !(tv->f[i].flags & CLR_FIELD_THREAD) == !thread &&
+		    strcmp(tv->name[i], name) == 0)
+			return (long)i;
+	return -1;
+}
+
+#define MAX_THREADS 4096
+
+void fsv_threads(struct fsv *v)
+{
+	pthread_mutex_lock(&v->lock);
+	if (!v->threads_done) {
+		v->threads_done = true;
+		v->threads = calloc(MAX_THREADS, sizeof *v->threads);
+		v->nthreads = v->threads ? clr_threads(v->c, v->threads, MAX_THREADS) : 0;
+	}
+	pthread_mutex_unlock(&v->lock);
 }

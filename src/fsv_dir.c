@@ -232,10 +232,39 @@ int fsv_dir_lookup(struct fsv *v, const struct fsv_node *dir, const char *name,
 	case FK_TYPE_STATICS: {
 		const struct fsv_tview *tv = fsv_view(v, dir->t);
 		struct val_slot s;
-		int i = tv ? find_field(v, tv, tv->ninst, tv->nf, name) : -1;
+		if (strcmp(name, ".threads") == 0 && dir->te->tstatics) {
+			*ino = fsv_ino(FK_TYPE_THREADS, dir->pl);
+			return 0;
+		}
+		long i = tv ? fsv_static_named(tv, name, false) : -1;
 		if (i < 0 || !fsvv_static_slot(v, dir->t, (size_t)i, &s))
 			return -ENOENT;
 		*ino = fsv_slot_ino(v, &s, FSV_UNDER_STATICS, 3);
+		return *ino ? 0 : -EOVERFLOW;
+	}
+	case FK_TYPE_THREADS: {
+		uint64_t id;
+		fsv_threads(v);
+		if (!fsv_parse_index(name, UINT32_MAX, &id))
+			return -ENOENT;
+		for (size_t k = 0; k < v->nthreads && k <= 0xffff; k++)
+			if (v->threads[k].id == id) {
+				struct fsv_node n;
+				uint64_t cand = fsv_ino(FK_TYPE_THREAD, dir->pl << 16 | k);
+				if (fsv_node(v, cand, &n))
+					return -ENOENT;
+				*ino = cand;
+				return 0;
+			}
+		return -ENOENT;
+	}
+	case FK_TYPE_THREAD: {
+		const struct fsv_tview *tv = fsv_view(v, dir->t);
+		struct val_slot s;
+		long i = tv ? fsv_static_named(tv, name, true) : -1;
+		if (i < 0 || !fsvv_thread_static_slot(v, dir->t, dir->target, (size_t)i, &s))
+			return -ENOENT;
+		*ino = fsv_slot_ino(v, &s, FSV_UNDER_STATICS, 5);
 		return *ino ? 0 : -EOVERFLOW;
 	}
 	case FK_OBJECTS:
@@ -471,18 +500,44 @@ int fsv_readdir(struct fsv *v, uint64_t ino, uint64_t off, bool plus,
 		}
 		return 0;
 	}
+	case FK_TYPE_THREADS:
+		fsv_threads(v);
+		for (uint64_t k = pos; k < v->nthreads && k <= 0xffff; k++) {
+			struct fsv_node n;
+			uint64_t cino = fsv_ino(FK_TYPE_THREAD, dir.pl << 16 | k);
+			if (fsv_node(v, cino, &n))
+				continue; /* no thread statics of this type there */
+			snprintf(name, sizeof name, "%u", v->threads[k].id);
+			if (!emit(&rd, name, cino, S_IFDIR, -1, k + 3))
+				return 0;
+		}
+		return 0;
+	case FK_TYPE_THREAD:
 	case FK_TYPE_STATICS: {
 		const struct fsv_tview *tv = fsv_view(v, dir.t);
+		bool thread = dir.kind == FK_TYPE_THREAD;
 		if (!tv)
 			return -EIO;
+		if (!thread && dir.te->tstatics) {
+			/* .threads first, at position 0; fields after it */
+			if (pos == 0 && !emit(&rd, ".threads", fsv_ino(FK_TYPE_THREADS, dir.pl),
+					      S_IFDIR, -1, 3))
+				return 0;
+			pos = pos ? pos - 1 : 0;
+		}
+		uint64_t skip = !thread && dir.te->tstatics;
 		for (uint64_t i = tv->ninst + pos; i < tv->nf; i++) {
 			struct val_slot s;
-			if (!tv->name[i] || !fsvv_static_slot(v, dir.t, (size_t)i, &s))
+			if (!tv->name[i] || !(tv->f[i].flags & CLR_FIELD_THREAD) != !thread)
 				continue;
-			uint64_t cino = fsv_slot_ino(v, &s, FSV_UNDER_STATICS, 3);
+			if (thread ? !fsvv_thread_static_slot(v, dir.t, dir.target, (size_t)i, &s)
+				   : !fsvv_static_slot(v, dir.t, (size_t)i, &s))
+				continue;
+			uint64_t cino = fsv_slot_ino(v, &s, FSV_UNDER_STATICS, thread ? 5 : 3);
 			if (!cino)
 				return -EOVERFLOW;
-			if (!emit(&rd, tv->name[i], cino, slot_mode(v, &s), -1, i - tv->ninst + 3))
+			if (!emit(&rd, tv->name[i], cino, slot_mode(v, &s), -1,
+				  i - tv->ninst + skip + 3))
 				return 0;
 		}
 		return 0;

@@ -56,17 +56,31 @@ int fsv_node(struct fsv *v, uint64_t ino, struct fsv_node *n)
 	switch (n->kind) {
 	case FK_TYPE: case FK_TYPE_JSON: case FK_TYPE_FIELDS: case FK_TYPE_BASE:
 	case FK_TYPE_INST: case FK_TYPE_JSONL: case FK_TYPE_STATICS:
+	case FK_TYPE_THREADS: case FK_TYPE_THREAD: {
+		uint64_t ti = n->kind == FK_TYPE_THREAD ? n->pl >> 16 : n->pl;
 		if (fsv_types(v) != CH_OK)
 			return -EIO;
-		if (n->pl >= v->ntypes)
+		if (ti >= v->ntypes)
 			return -ENOENT;
-		n->te = &v->types[n->pl];
+		n->te = &v->types[ti];
 		n->t = n->te->t;
 		n->mt = n->te->mt;
 		if ((n->kind == FK_TYPE_BASE && n->te->base == UINT32_MAX) ||
-		    (n->kind == FK_TYPE_STATICS && !n->te->statics))
+		    (n->kind == FK_TYPE_STATICS && !n->te->statics) ||
+		    ((n->kind == FK_TYPE_THREADS || n->kind == FK_TYPE_THREAD) && !n->te->tstatics))
 			return -ENOENT;
+		if (n->kind == FK_TYPE_THREAD) {
+			uint64_t k = n->pl & 0xffff, gcb, ngcb;
+			fsv_threads(v);
+			if (k >= v->nthreads)
+				return -ENOENT;
+			clr_thread_statics(v->c, n->t, v->threads[k].addr, &gcb, &ngcb);
+			if (!gcb && !ngcb)
+				return -ENOENT;
+			n->target = v->threads[k].addr;
+		}
 		return 0;
+	}
 	case FK_OBJ: case FK_OBJ_TYPE: case FK_OBJ_JSON: case FK_OBJ_ADDR:
 	case FK_OBJ_SIZE: case FK_INST: {
 		int r = obj_node(v, n, true);
@@ -107,7 +121,8 @@ mode_t fsv_node_mode(const struct fsv_node *n)
 {
 	switch (n->kind) {
 	case FK_ROOT: case FK_TYPES: case FK_OBJECTS: case FK_ROOTS: case FK_MODULES:
-	case FK_TYPE: case FK_TYPE_INST: case FK_TYPE_STATICS: case FK_OBJ:
+	case FK_TYPE: case FK_TYPE_INST: case FK_TYPE_STATICS: case FK_TYPE_THREADS:
+	case FK_TYPE_THREAD: case FK_OBJ:
 	case FK_OBJ_ITEMS: case FK_MOD: case FK_ROOT_KIND:
 		return S_IFDIR;
 	case FK_TYPE_BASE: case FK_OBJ_TYPE: case FK_INST: case FK_ALIAS:

@@ -30,7 +30,8 @@ enum fsv_kind {
 	FK_FIXED_END,
 	/* payload: index in the type table */
 	FK_TYPE = 16, FK_TYPE_JSON, FK_TYPE_FIELDS, FK_TYPE_BASE, FK_TYPE_INST,
-	FK_TYPE_JSONL, FK_TYPE_STATICS,
+	FK_TYPE_JSONL, FK_TYPE_STATICS, FK_TYPE_THREADS,
+	FK_TYPE_THREAD, /* payload: type index << 16 | thread index */
 	/* payload: an object address (FK_ALIAS: any address inside one) */
 	FK_OBJ = 32, FK_OBJ_TYPE, FK_OBJ_JSON, FK_OBJ_ADDR, FK_OBJ_SIZE,
 	FK_OBJ_LENGTH, FK_INST, FK_ALIAS, FK_OBJ_ITEMS,
@@ -82,6 +83,8 @@ bool fsvv_field_slot(struct fsv *v, const struct clr_type *t, size_t i,
 		     uint64_t base, struct val_slot *out);
 bool fsvv_static_slot(struct fsv *v, const struct clr_type *t, size_t i,
 		      struct val_slot *out);
+bool fsvv_thread_static_slot(struct fsv *v, const struct clr_type *t, uint64_t thread,
+			     size_t i, struct val_slot *out);
 bool fsvv_elem_slot(struct fsv *v, const struct clr_type *t, uint64_t arr,
 		    uint64_t i, struct val_slot *out);
 
@@ -108,11 +111,13 @@ struct fsv_tent {
 	char *dir;          /* the name under types/ */
 	uint64_t count, bytes;
 	uint32_t base;      /* index of the parent type's entry, or UINT32_MAX */
-	bool statics;       /* has static fields shown under statics/ */
+	bool statics;       /* has statics/: static or thread-static fields */
+	bool tstatics;      /* has thread-static fields (statics/.threads/) */
 };
 
 /* A type's fields as files: field i of clr_type_fields has name[i] (NULL
- * for a field not shown: thread-static, RVA). */
+ * for a field not shown: RVA). Instance fields are named apart from static
+ * ones (they never share a directory). */
 struct fsv_tview {
 	uint64_t mt;
 	const struct clr_type *t;
@@ -164,6 +169,10 @@ struct fsv {
 	bool roots_done;
 	struct fsv_handle *handles; /* sorted by kind, then address */
 	size_t nhandles;
+	/* managed threads, for thread statics */
+	bool threads_done;
+	struct clr_thread *threads;
+	size_t nthreads;
 	/* modules */
 	bool mods_done;
 	const struct dump_module **mods;
@@ -191,6 +200,11 @@ const char *fsv_handle_kind_name(unsigned kind);
 size_t fsv_handle_count(struct fsv *v, unsigned kind);
 /* The handles of one kind: v->handles[*from .. *from + count). */
 size_t fsv_handles_of(struct fsv *v, unsigned kind, size_t *from);
+/* The managed threads (gathered once). */
+void fsv_threads(struct fsv *v);
+/* The shown static field of tv named name: thread-static ones when thread,
+ * else the plain ones. -1 when none. */
+long fsv_static_named(const struct fsv_tview *tv, const char *name, bool thread);
 /* The managed modules, named, gathered once. */
 void fsv_modules(struct fsv *v);
 

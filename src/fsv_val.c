@@ -119,6 +119,15 @@ bool fsvv_static_slot(struct fsv *v, const struct clr_type *t, size_t i,
 	return f && i >= ninst && i < n && val_static_slot(v->val, t, &f[i], out);
 }
 
+bool fsvv_thread_static_slot(struct fsv *v, const struct clr_type *t, uint64_t thread,
+			     size_t i, struct val_slot *out)
+{
+	size_t n, ninst;
+	const struct clr_field *f = clr_type_fields(v->c, t, &n, &ninst, NULL);
+	return f && i >= ninst && i < n &&
+	       val_thread_static_slot(v->val, t, thread, &f[i], out);
+}
+
 bool fsvv_elem_slot(struct fsv *v, const struct clr_type *t, uint64_t arr,
 		    uint64_t i, struct val_slot *out)
 {

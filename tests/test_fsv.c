@@ -527,6 +527,26 @@ static void test_arrays_structs_statics(void **state)
 	assert_int_equal(fsv_getattr(x.v, origin, &sb), 0);
 	assert_true(S_ISDIR(sb.st_mode));
 	assert_int_not_equal(walk(x.v, "types/Zoo.Statics/statics/Origin/X", NULL), 0);
+	/* thread statics: statics/.threads/<managed id>/<field> */
+	list(x.v, st, 100, false, &ns);
+	assert_string_equal(ns.v[2], ".threads");
+	assert_false(has(&ns, "PerThread"));
+	names_free(&ns);
+	list(x.v, walk(x.v, "types/Zoo.Statics/statics/.threads", NULL), 1, true, &ns);
+	assert_int_equal(ns.n, 4);
+	assert_true(has(&ns, "1"));
+	names_free(&ns);
+	s = slurp(x.v, walk(x.v, "types/Zoo.Statics/statics/.threads/1/PerThread", NULL), 3, &len);
+	assert_string_equal(s, "main thread\n");
+	free(s);
+	char tl[256];
+	assert_int_equal(fsv_readlink(x.v, walk(x.v, "types/Zoo.Statics/statics/.threads/1/PerThreadPet", NULL),
+				      tl, sizeof tl), 0);
+	assert_int_equal(strncmp(tl, "../../../../../objects/", 23), 0);
+	int terr = 0;
+	assert_int_equal(walk(x.v, "types/Zoo.Statics/statics/.threads/99", &terr), 0);
+	assert_int_equal(terr, -ENOENT);
+	assert_int_equal(walk(x.v, "types/Zoo.Statics/statics/PerThread", &terr), 0);
 	/* an int[] static: a link to the array, which lists its elements */
 	char target[256];
 	uint64_t nums = walk(x.v, "types/Zoo.Statics/statics/Numbers", NULL);

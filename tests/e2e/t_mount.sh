@@ -235,6 +235,18 @@ for d in $(e2e_dumps); do
 		if "$CLRHEAP" statics "$d" --type Zoo.Statics >/dev/null 2>&1; then
 			check "$w: a static field" test "$(cat "$m/types/Zoo.Statics/statics/Counter")" = 42
 			check "$w: a struct static is a directory" test -d "$m/types/Zoo.Statics/statics/Origin"
+			# thread statics: one directory per thread that has them
+			jq -r '.thread_statics[] | .type as $t | .thread as $th | .fields | to_entries[]
+				| "\($t)\t\($th)\t\(.key)\t\(if (.value | type) == "object" then "@" + .value."$addr" else .value end)"' \
+				"$truth" >"$tmp/ts"
+			check "$w: the truth lists thread statics" test -s "$tmp/ts"
+			while IFS=$'\t' read -r t th k val; do
+				f="$m/types/$(tdir "$t")/statics/.threads/$th/$k"
+				case $val in
+				@*) check "$w: thread $th's $k" test "$(readlink "$f")" = "../../../../../objects/$(hex16 "${val#@}")" ;;
+				*) check "$w: thread $th's $k = $val" test "$(cat "$f")" = "$val" ;;
+				esac
+			done <"$tmp/ts"
 		fi
 	fi
 
