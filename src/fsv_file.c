@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "jw.h"
+#include "md.h"
 
 /* ---- buffers ---- */
 
@@ -313,6 +314,35 @@ static int render_fields(struct fsv *v, const struct fsv_node *n, struct val_buf
 	return 0;
 }
 
+#define MAX_IMAGE (256u << 20)
+
+/* The assembly version from the module's metadata (its Assembly row). */
+static bool assembly_version(struct fsv *v, const struct dump_module *m, struct val_buf *b)
+{
+	if (!m->size || m->size > MAX_IMAGE)
+		return false;
+	const uint8_t *img = as_ptr(v->a, m->base, (size_t)m->size);
+	uint8_t *copy = NULL;
+	size_t len = (size_t)m->size;
+	if (!img) {
+		if (!(copy = malloc(len)))
+			return false;
+		len = as_read(v->a, m->base, copy, len);
+		img = copy;
+	}
+	struct md *md = NULL;
+	struct md_assembly asm_row;
+	struct ch_err err;
+	bool ok = md_open_pe(img, len, !m->pe_flat, m->name, &md, NULL, &err) == CH_OK &&
+		  md_assembly(md, &asm_row) == CH_OK;
+	if (ok)
+		fsv_buf_printf(b, "%u.%u.%u.%u\n", asm_row.major, asm_row.minor, asm_row.build,
+			       asm_row.revision);
+	md_close(md);
+	free(copy);
+	return ok;
+}
+
 static int render_module(struct fsv *v, const struct fsv_node *n, struct val_buf *b)
 {
 	const struct dump_module *m = v->mods[n->pl];
@@ -321,6 +351,8 @@ static int render_module(struct fsv *v, const struct fsv_node *n, struct val_buf
 	case FK_MOD_BASE: fsv_buf_printf(b, "0x%016" PRIx64 "\n", m->base); break;
 	case FK_MOD_SIZE: fsv_buf_printf(b, "%" PRIu64 "\n", m->size); break;
 	default:
+		if (assembly_version(v, m, b))
+			break;
 		if (m->version)
 			fsv_buf_printf(b, "%u.%u.%u.%u\n", (unsigned)(m->version >> 48),
 				       (unsigned)(m->version >> 32) & 0xffff,
@@ -336,7 +368,7 @@ static int render_module(struct fsv *v, const struct fsv_node *n, struct val_buf
 static bool cheap(const struct fsv_node *n)
 {
 	switch (n->kind) {
-	case FK_DUMP_JSON: case FK_STAT_TSV: case FK_OBJ_JSON:
+	case FK_DUMP_JSON: case FK_STAT_TSV: case FK_OBJ_JSON: case FK_MOD_VERSION:
 		return false;
 	default:
 		return true;

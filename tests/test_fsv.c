@@ -896,6 +896,9 @@ static void test_roots_modules(void **state)
 	char *p = slurp(x.v, walk(x.v, "modules/zoo.dll/path", NULL), 100, &len);
 	assert_non_null(strstr(p, "zoo.dll\n"));
 	free(p);
+	p = slurp(x.v, walk(x.v, "modules/System.Private.CoreLib.dll/version", NULL), 100, &len);
+	assert_string_equal(p, "10.0.0.0\n");
+	free(p);
 	p = slurp(x.v, walk(x.v, "dump.json", NULL), 100, &len);
 	assert_non_null(strstr(p, "\"pointer_size\":8"));
 	free(p);
