@@ -133,7 +133,9 @@ struct fsv_handle {
 	uint8_t kind;
 };
 
-#define FSV_HANDLE_KINDS 16
+#define FSV_HANDLE_KINDS 18 /* 16 GC handle types, then the finalizer queue */
+#define FSV_ROOT_FINALIZER 16       /* registered for finalization */
+#define FSV_ROOT_FINALIZER_READY 17 /* ready for the finalizer thread */
 
 struct fsv_cache;
 

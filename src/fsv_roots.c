@@ -8,7 +8,16 @@
  * block typed by rgBlockType (0xff unused), handles from +0x1000. Where
  * the segment list and a segment's back-pointer to its table sit moves
  * between runtime builds, so both are found by shape: a 64 KB-aligned
- * pointer in the table whose segment points back at the table. */
+ * pointer in the table whose segment points back at the table.
+ *
+ * Finalizer queue: GcDacVars.finalize_queue (+144: the address of the
+ * workstation GC's CFinalize*; in server GC each heap's is at
+ * gc_heap_field_offsets[2]) is {Object** fill[generations + 2]; Object**
+ * array; Object** end; ...}: one segment per generation, oldest first
+ * ([array, fill[0]) is the pinned heap's), then the critical and normal
+ * objects ready for the finalizer thread, up to fill[generations + 1].
+ * Checked on the zoo fixtures against ClrMD's EnumerateFinalizableObjects
+ * and finalizer roots. */
 #include "fsv_priv.h"
 
 #include <inttypes.h>
@@ -32,12 +41,14 @@
 static const char *const kind_names[FSV_HANDLE_KINDS] = {
 	"weak-short", "weak-long", "strong", "pinned", "variable", "ref-counted",
 	"dependent", "async-pinned", "sized-ref", "weak-native-com",
-	"weak-interior-pointer", "cross-reference",
+	"weak-interior-pointer", "cross-reference", NULL, NULL, NULL, NULL,
+	"finalizer", "finalizer-ready",
 };
 
 const char *fsv_handle_kind_name(unsigned kind)
 {
 	static const char *const other[] = { "type-12", "type-13", "type-14", "type-15" };
+	/* 12..15: handle types no runtime uses yet */
 	if (kind >= FSV_HANDLE_KINDS)
 		return "?";
 	return kind_names[kind] ? kind_names[kind] : other[kind - 12];
@@ -97,7 +108,7 @@ static void walk_table(struct hcoll *hc, uint64_t table)
 		if (as_read(v->a, seg + SEG_BLOCK_TYPE, types, sizeof types) != sizeof types)
 			break;
 		for (unsigned b = 0; b < SEG_BLOCKS; b++) {
-			if (types[b] >= FSV_HANDLE_KINDS)
+			if (types[b] >= FSV_ROOT_FINALIZER)
 				continue;
 			for (unsigned i = 0; i < BLOCK_HANDLES; i++) {
 				uint64_t slot = seg + SEG_HANDLES + (uint64_t)v->ps * (b * BLOCK_HANDLES + i);
@@ -113,6 +124,65 @@ static void walk_table(struct hcoll *hc, uint64_t table)
 		    !rdptr(v, next + back, &check) || check != table)
 			break;
 		seg = next;
+	}
+}
+
+#define GCDAC_FINALIZE_QUEUE 144
+#define GCDAC_HEAP_FIELD_OFFSETS 240
+#define HEAP_FIELD_FINALIZE_QUEUE 2
+#define MAX_FINALIZABLE (1u << 24)
+
+/* The objects of one CFinalize: registered ones and ready ones. */
+static void walk_finalizer(struct hcoll *hc, uint64_t cf, unsigned ngen)
+{
+	struct fsv *v = hc->v;
+	uint64_t p[16];
+	unsigned nfill = ngen + 2;
+	if (!cf || nfill + 2 > 16)
+		return;
+	for (unsigned i = 0; i < nfill + 2; i++)
+		if (!rdptr(v, cf + (uint64_t)v->ps * i, &p[i]) || (p[i] % v->ps))
+			return;
+	uint64_t array = p[nfill], end = p[nfill + 1];
+	/* the shape: array <= fill[0] <= ... <= fill[n-1] <= end, not huge */
+	uint64_t prev = array;
+	for (unsigned i = 0; i < nfill; i++) {
+		if (p[i] < prev)
+			return;
+		prev = p[i];
+	}
+	if (prev > end || (end - array) / v->ps > MAX_FINALIZABLE)
+		return;
+	for (uint64_t slot = array; slot < p[nfill - 1]; slot += v->ps) {
+		uint64_t obj, mt;
+		if (!rdptr(v, slot, &obj) || !obj || !rdptr(v, obj, &mt) ||
+		    !clr_type_of(v->c, mt & v->mt_mask, NULL))
+			continue;
+		add_handle(hc, slot, obj, slot < p[ngen - 1] ? FSV_ROOT_FINALIZER : FSV_ROOT_FINALIZER_READY);
+	}
+}
+
+static void finalizer_queues(struct hcoll *hc)
+{
+	struct fsv *v = hc->v;
+	const struct clr_gc_info *gc = clr_gc(v->c);
+	uint64_t var, cf, offs;
+	if (!gc->dacvars || gc->ngenerations < 1 || gc->ngenerations > 12)
+		return;
+	if (!gc->server) {
+		if (rdptr(v, gc->dacvars + GCDAC_FINALIZE_QUEUE, &var) && var && rdptr(v, var, &cf))
+			walk_finalizer(hc, cf, gc->ngenerations);
+		return;
+	}
+	int32_t off;
+	if (!rdptr(v, gc->dacvars + GCDAC_HEAP_FIELD_OFFSETS, &offs) || !offs ||
+	    !as_u32(v->a, offs + 4 * HEAP_FIELD_FINALIZE_QUEUE, (uint32_t *)&off) || off < 0)
+		return;
+	for (unsigned h = 0; h < gc->nheaps && h < MAX_HEAPS; h++) {
+		uint64_t heap;
+		if (rdptr(v, gc->heaps + (uint64_t)v->ps * h, &heap) && heap &&
+		    rdptr(v, heap + (uint64_t)off, &cf))
+			walk_finalizer(hc, cf, gc->ngenerations);
 	}
 }
 
@@ -159,6 +229,7 @@ void fsv_roots(struct fsv *v)
 		prev_max = max;
 		map = next;
 	}
+	finalizer_queues(&hc);
 	if (hc.n)
 		qsort(hc.h, hc.n, sizeof *hc.h, handle_cmp);
 	/* one entry per handle slot (a table reached twice adds nothing) */

@@ -888,6 +888,14 @@ static void test_roots_modules(void **state)
 		assert_int_not_equal(walk(x.v, path, NULL), 0); /* an object */
 	}
 	names_free(&ns);
+	/* the finalizer queue: 29 objects registered, none ready (as ClrMD's
+	 * EnumerateFinalizableObjects and finalizer roots list them) */
+	list(x.v, walk(x.v, "roots/finalizer", NULL), 7, true, &ns);
+	assert_int_equal(ns.n, 2 + 29);
+	names_free(&ns);
+	int err = 0;
+	assert_int_equal(walk(x.v, "roots/finalizer-ready", &err), 0);
+	assert_int_equal(err, -ENOENT);
 	list(x.v, walk(x.v, "modules", NULL), 100, true, &ns);
 	assert_true(has(&ns, "zoo.dll"));
 	assert_true(has(&ns, "System.Private.CoreLib.dll"));

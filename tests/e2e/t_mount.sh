@@ -288,6 +288,9 @@ for d in $(e2e_dumps); do
 	te2=$(date +%s%N)
 	check "$w: find saw its instances" test "$(grep -c '/instances/' "$tmp/find")" -gt 0
 	check "$w: roots/strong lists handles" test "$(ls "$m/roots/strong" | wc -l)" -gt 0
+	check "$w: roots/finalizer lists objects" test "$(ls "$m/roots/finalizer" | wc -l)" -gt 0
+	h=$(ls "$m/roots/finalizer" | head -n 1)
+	check "$w: a finalizer root is an object" test -f "$m/roots/finalizer/$h/.address"
 	check "$w: modules/ has $dll" test -f "$m/modules/$dll/path"
 	if [ "$app" = visits ]; then
 		printf '  %s: ready %d ms, instances.jsonl %d ms, find %d ms\n' "$w" \
