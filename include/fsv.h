@@ -41,6 +41,7 @@ struct fsv_opts {
 	const char *dump_path;   /* shown in dump.json and README.txt */
 	unsigned uid, gid;       /* owner of every node */
 	int64_t mtime;           /* time of every node (the dump's mtime) */
+	unsigned max_read;       /* -o max_read=N given to libfuse, else 0 */
 };
 
 /* Defaults: depth 3, a 64 MB cache, owner and time 0. */

@@ -26,7 +26,10 @@ static struct fsv *fs(fuse_req_t req)
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
-	(void)userdata;
+	struct fsv *v = userdata;
+	/* libfuse wants init to ask for the max_read its options set */
+	if (v->o.max_read)
+		conn->max_read = v->o.max_read;
 	unsigned want = FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO |
 			FUSE_CAP_CACHE_SYMLINKS | FUSE_CAP_PARALLEL_DIROPS |
 			FUSE_CAP_ASYNC_READ;

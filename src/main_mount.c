@@ -134,6 +134,15 @@ static bool parse_opts(struct mnt *m, const char *list)
 			}
 			if (!(m->search[m->nsearch++] = strdup(real)))
 				return false;
+		} else if (strncmp(o, "max_read=", 9) == 0) {
+			/* libfuse's, but init must ask for the same (fsv_fuse.c) */
+			if (!parse_uint(o + 9, UINT32_MAX, &n)) {
+				fprintf(stderr, "mount.clrheap: max_read=%s: a number of bytes\n", o + 9);
+				return false;
+			}
+			m->fo.max_read = (unsigned)n;
+			if (!add_fuse_opt(m, o, len))
+				return false;
 		} else if (!add_fuse_opt(m, o, len)) {
 			return false;
 		}

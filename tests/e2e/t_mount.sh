@@ -65,11 +65,12 @@ check "a missing dump fails before mounting" \
 check "an unknown option is refused" bash -c "! '$MOUNT' '$d0' '$m' -o depth=x 2>/dev/null && ! mountpoint -q '$m'"
 check "no MOUNTPOINT is a usage error" bash -c "'$MOUNT' '$d0' 2>/dev/null; test \$? = 2"
 # as mount(8) calls a helper, with fstab-style options
-if "$MOUNT" "$d0" "$m" -o ro,noauto,nofail,x-systemd.automount,depth=1,cache=8 2>"$tmp/err"; then
+if "$MOUNT" "$d0" "$m" -o rw,noauto,nofail,x-systemd.automount,depth=1,cache=8,max_read=65536 2>"$tmp/err"; then
 	ok
 	check "mounted read-only as fuse.clrheap" bash -c "findmnt -no FSTYPE,OPTIONS '$m' | grep -q '^fuse.clrheap *ro,'"
 	check "the source is the dump" bash -c "findmnt -no SOURCE '$m' | grep -q 'zoo.heap.dmp$'"
 	check "statfs answers" bash -c "stat -f '$m' >/dev/null"
+	check "depth=1 inlines one level" bash -c "jq -e '.Next.Next | has(\"\$ref\")' '$m/types/Zoo.Node/instances.jsonl' | grep -q true"
 	check "unmounts" umnt "$m"
 else
 	bad "mount with helper options failed: $(cat "$tmp/err")"
