@@ -23,11 +23,15 @@ enum ch_status img_find_export(struct as *a, const struct dump_module *m,
 			       const char *name, uint64_t *va,
 			       struct ch_err *err);
 
+/* At most this many bytes of an image are searched by img_find_bytes
+ * (libcoreclr.so is ~7 MB; a larger size is damage). */
+#define IMG_MAX_SCAN (256ull << 20)
+
 /* Searches the module's image (with its initial writable data, see
  * as_read_image) for the first occurrence of the byte
  * string needle (len bytes, len <= 256); stores the address in *va.
  * Returns false when absent or unreadable. Reads at most the module's
- * size. */
+ * size, and at most IMG_MAX_SCAN bytes. */
 bool img_find_bytes(struct as *a, const struct dump_module *m,
 		    const void *needle, size_t len, uint64_t *va);
 

@@ -278,7 +278,10 @@ bool img_find_bytes(struct as *a, const struct dump_module *m,
 	if (!buf)
 		return false;
 	bool found = false;
-	uint64_t end = m->base + m->size;
+	/* The size comes from the dump: a damaged one must not make this a
+	 * page-by-page walk through 2^47 bytes of holes. */
+	uint64_t size = m->size < IMG_MAX_SCAN ? m->size : IMG_MAX_SCAN;
+	uint64_t end = m->base + size;
 	uint64_t p = m->base;
 	while (p < end && end - p >= len && !found) {
 		size_t want = CHUNK + len - 1;

@@ -11,6 +11,7 @@
 
 #include "clr_fixture.h"
 #include "md.h"
+#include "mkdump.h"
 
 static void test_gc_modes(void **state)
 {
@@ -257,6 +258,34 @@ static void test_net8_profile(void **state)
 	fx_close(&f);
 }
 
+/* A runtime module whose size the dump gives as 2^46 bytes, nearly all
+ * holes: the search for its version string stops after IMG_MAX_SCAN bytes
+ * instead of stepping through every page (found by fuzzing: minutes). */
+static void test_runtime_huge_module(void **state)
+{
+	(void)state;
+	static uint8_t page[4096];
+	const uint64_t base = 0x7f0000000000ull;
+	struct mk_load loads[] = { { base, page, sizeof page } };
+	struct mk_file files[] = { { base, base + (1ull << 46), 0, "/nonexistent/libcoreclr.so" } };
+	struct mk_core core = { .loads = loads, .nloads = 1, .files = files, .nfiles = 1 };
+	struct mkbuf b = { 0 };
+	mk_elf_core(&b, &core, NULL);
+	struct dump *d;
+	struct as *a;
+	struct ch_err err = { 0 };
+	assert_int_equal(dump_open_buffer(b.p, b.len, "huge", 0, &d, &err), CH_OK);
+	assert_int_equal(as_open(d, &a, &err), CH_OK);
+	struct clr_runtime_info rt;
+	alarm(30);
+	assert_int_equal(clr_find_runtime(a, &rt, &err), CH_OK);
+	alarm(0);
+	assert_string_equal(rt.file_version, "");
+	as_close(a);
+	dump_close(d);
+	mk_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +296,7 @@ int main(void)
 		cmocka_unit_test(test_statics_holder),
 		cmocka_unit_test(test_primitive_static),
 		cmocka_unit_test(test_net8_profile),
+		cmocka_unit_test(test_runtime_huge_module),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
