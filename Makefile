@@ -93,9 +93,9 @@ $(BUILD)/fuzz/replay_%: contrib/fuzz/fuzz_%.c contrib/fuzz/replay.c $(FUZZ_HDRS)
 		contrib/fuzz/replay.c $(BUILD)/libclrheap.a $(LDFLAGS) $(PKG_LIBS) -lm -lpthread
 
 # tests/e2e/t_corrupt.sh: where to damage a copy of a fixture dump
-$(BUILD)/fuzz/corrupt_plan: contrib/fuzz/corrupt_plan.c $(FUZZ_HDRS) $(BUILD)/libclrheap.a
+$(BUILD)/fuzz/corrupt_plan: contrib/fuzz/corrupt_plan.c $(FUZZ_HDRS) tests/mkdump.h $(BUILD)/libclrheap.a
 	@mkdir -p $(dir $@)
-	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libclrheap.a \
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(PKG_CFLAGS) -Itests -o $@ $< $(BUILD)/libclrheap.a \
 		$(LDFLAGS) $(PKG_LIBS) -lm -lpthread
 
 fuzz: $(FUZZ_BIN)

@@ -14,6 +14,9 @@
  *
  *   corrupt_plan DUMP
  *
+ * `corrupt_plan --minidump DUMP OUT` writes the dump again as a minidump
+ * (tests/mkdump.h), so the minidump reader meets the same damage.
+ *
  * `corrupt_plan --lenient DUMP` opens a damaged dump as DUMP_OPEN_LENIENT
  * does (ranges past the end of a truncated file trimmed) and prints how
  * many objects the heap walk shows, or fails with the error. */
@@ -26,6 +29,7 @@
 #include "clr.h"
 #include "dump.h"
 #include "heap.h"
+#include "mkdump.h"
 #include "rdr.h"
 
 #define MT_BASE_SIZE 4 /* MethodTable: u32 m_BaseSize (docs/RUNTIME.md) */
@@ -321,12 +325,101 @@ static void container_cases(void)
 	}
 }
 
+/* Writes the dump at in again as a minidump (all its memory in a
+ * Memory64List, its modules with their build-ids and PE identities, its
+ * threads): the same process in the other container format. */
+static int to_minidump(const char *in, const char *out)
+{
+	struct ch_err err = { 0 };
+	if (dump_open(in, &d, &err) != CH_OK) {
+		fprintf(stderr, "corrupt_plan: %s\n", err.msg);
+		return 1;
+	}
+	size_t nr, nm, nt, len;
+	const struct dump_range *r = dump_ranges(d, &nr);
+	const struct dump_module *m = dump_modules(d, &nm);
+	const struct dump_thread *t = dump_threads(d, &nt);
+	const uint8_t *bytes = dump_bytes(d, &len);
+	struct mk_mmem *mem = calloc(nr + 1, sizeof *mem);
+	struct mk_mmod *mods = calloc(nm + 1, sizeof *mods);
+	struct mk_mthread *th = calloc(nt + 1, sizeof *th);
+	for (size_t i = 0; i < nr; i++)
+		mem[i] = (struct mk_mmem){ r[i].va, bytes + r[i].file_off, r[i].size };
+	for (size_t i = 0; i < nm; i++) {
+		mods[i] = (struct mk_mmod){ .base = m[i].base, .size = (uint32_t)m[i].size,
+					   .stamp = m[i].pe_timestamp, .name = m[i].path };
+		if (m[i].build_id_len) {
+			mods[i].bpel = m[i].build_id;
+			mods[i].bpel_len = m[i].build_id_len;
+		}
+	}
+	for (size_t i = 0; i < nt; i++)
+		th[i] = (struct mk_mthread){ t[i].tid, 0, t[i].sp, t[i].ip };
+	struct mk_mdmp md = { .arch = 9, .platform = 0x8201, .mods = mods, .nmods = nm,
+			      .threads = th, .nthreads = nt, .mem64 = mem, .nmem64 = nr,
+			      .pid = dump_process(d)->pid };
+	struct mkbuf b = { 0 };
+	mk_minidump(&b, &md, NULL);
+	FILE *f = fopen(out, "wb");
+	int rc = !f || fwrite(b.p, 1, b.len, f) != b.len;
+	if (f && fclose(f) != 0)
+		rc = 1;
+	if (rc)
+		perror(out);
+	mk_free(&b);
+	free(mem);
+	free(mods);
+	free(th);
+	dump_close(d);
+	return rc;
+}
+
+/* Minidump damage: the header, the stream directory and each list's
+ * count, and the first memory descriptor. */
+static void mdmp_cases(void)
+{
+	size_t len;
+	const uint8_t *f = dump_bytes(d, &len);
+	uint32_t nstreams = rdr_le32(f + 8), dir = rdr_le32(f + 12);
+	uint64_t cuts[] = { len - 1, len / 2, len / 4, (uint64_t)dir + 6, 31, 3 };
+	static const char *const cut_names[] = { "cut-last-byte", "cut-at-50%",
+		"cut-at-25%", "cut-in-directory", "cut-in-header", "cut-at-3" };
+	for (size_t i = 0; i < sizeof cuts / sizeof *cuts; i++)
+		if (cuts[i] > 0 && cuts[i] < len)
+			printf("%s\tcut\t%" PRIu64 "\t-\t0\t-\ttruncated to %" PRIu64 " bytes\n",
+			       cut_names[i], cuts[i], cuts[i]);
+	patch_file("mdmp-streams-huge", 8, 0xffffffffu, 4, "NumberOfStreams := 2^32-1");
+	patch_file("mdmp-dir-past", 12, (uint32_t)len, 4, "StreamDirectoryRva := the file size");
+	for (uint32_t i = 0; i < nstreams && dir + 12 * (uint64_t)(i + 1) <= len; i++) {
+		const uint8_t *e = f + dir + 12 * (uint64_t)i;
+		uint32_t type = rdr_le32(e), size = rdr_le32(e + 4), rva = rdr_le32(e + 8);
+		char name[64];
+		snprintf(name, sizeof name, "mdmp-stream%u-size", type);
+		patch_file(name, dir + 12 * (uint64_t)i + 4, 0xfffffff0u, 4, "a stream's DataSize := 0xfffffff0");
+		snprintf(name, sizeof name, "mdmp-stream%u-rva", type);
+		patch_file(name, dir + 12 * (uint64_t)i + 8, (uint32_t)len - 2, 4, "a stream's Rva := 2 bytes before the end");
+		if (size >= 4 && (type == 3 || type == 4 || type == 5)) {
+			snprintf(name, sizeof name, "mdmp-stream%u-count", type);
+			patch_file(name, rva, 0x7fffffffu, 4, "a list's count := 2^31-1");
+		}
+		if (type == 9 && size >= 32) { /* Memory64List: count, base rva, descriptors */
+			patch_file("mdmp-mem64-count", rva, ~0ull, 8, "Memory64List count := 2^64-1");
+			patch_file("mdmp-mem64-base", rva + 8, len - 16, 8, "Memory64List BaseRva := near the end");
+			patch_file("mdmp-mem64-size", rva + 24, ~0ull >> 4, 8, "first range's size := 2^60-1");
+			patch_file("mdmp-mem64-wrap", rva + 16, ~0ull - 4096, 8, "first range's address wraps");
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && strcmp(argv[1], "--minidump") == 0)
+		return to_minidump(argv[2], argv[3]);
 	bool lenient = argc == 3 && strcmp(argv[1], "--lenient") == 0;
 	if (argc != 2 && !lenient) {
 		fprintf(stderr, "usage: corrupt_plan DUMP\n"
-			"       corrupt_plan --lenient DUMP  (objects of a damaged dump, opened leniently)\n");
+			"       corrupt_plan --lenient DUMP  (objects of a damaged dump, opened leniently)\n"
+			"       corrupt_plan --minidump DUMP OUT  (the dump rewritten as a minidump)\n");
 		return 2;
 	}
 	struct ch_err err = { 0 };
@@ -362,6 +455,8 @@ int main(int argc, char **argv)
 		segment_cases();
 	if (dump_format(d) == DUMP_FMT_ELF)
 		container_cases();
+	else
+		mdmp_cases();
 	free(seg_count);
 	heap_close(h);
 	clr_close(c);

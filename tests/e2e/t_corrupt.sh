@@ -3,7 +3,8 @@
 # failed copy, a bad disk or a hostile writer would (contrib/fuzz/
 # corrupt_plan.c picks real targets in each dump: objects' MethodTable
 # pointers, string and array lengths, heap pages, segment records, GC
-# globals, ELF headers and notes, truncation at many points). For each:
+# globals, ELF headers and notes, truncation at many points; and the first
+# dump rewritten as a minidump, with its streams damaged). For each:
 # `clrheap stat`, `clrheap objects --all` and, for a set of cases, the mount
 # (stat.tsv, find, instances.jsonl) must finish within a time bound, never crash (exit < 124, no sanitizer report), never write
 # the dump, either fail with one line naming the file or show at least
@@ -151,8 +152,17 @@ mount_case() {
 
 declare -A cell
 cases=()
+# The first dump again as a minidump: the same process, the other reader.
+mdmp=${DUMPS%% *}
+mdmp=${mdmp%%.*}.mdmp
+if [ -x "$PLAN" ] && "$PLAN" --minidump "$BUILD/dumps/${DUMPS%% *}" "$tmp/$mdmp" 2>"$tmp/perr"; then
+	DUMPS="$DUMPS $mdmp"
+else
+	bad "${DUMPS%% *} as a minidump: $(cat "$tmp/perr")"
+fi
 for dname in $DUMPS; do
 	orig=$BUILD/dumps/$dname
+	[ "$dname" = "$mdmp" ] && orig=$tmp/$mdmp
 	if [ ! -f "$orig" ]; then bad "$orig missing"; continue; fi
 	sum=$(cksum <"$orig")
 	if ! "$PLAN" "$orig" >"$tmp/plan" 2>"$tmp/perr"; then
@@ -161,7 +171,7 @@ for dname in $DUMPS; do
 	clean=$(sed -n 's/^# total //p' "$tmp/plan")
 	"$CLRHEAP" stat "$orig" >"$tmp/out" 2>/dev/null
 	check "$dname: the clean walk shows $clean objects" grep -q "^Total $clean objects" "$tmp/out"
-	copy=$tmp/$dname
+	copy=$tmp/copy-$dname
 	cp "$orig" "$copy"
 	cut=
 	while IFS=$'\t' read -r name op off arg must type what; do
