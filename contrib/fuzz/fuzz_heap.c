@@ -7,9 +7,9 @@
  * walker trusts: an object (its MethodTable pointer, length, fields), a
  * MethodTable or its EEClass, a heap_segment record, the GC's globals, or
  * any byte of the file. The patches are applied, the dump is opened and
- * walked as `clrheap stat`, `types --fields` and `objects` do (a few
- * objects of every type rendered as JSON, and its statics), and the bytes
- * are put back.
+ * walked as `clrheap stat`, `types --fields` and `objects` do (two
+ * objects and the statics of one type in 16, chosen by the input's last
+ * byte, rendered as JSON), and the bytes are put back.
  *
  * A patch: area (u8), op (u8: bits 0-1 width 1/2/4/8; bits 2-3 what to
  * write: 0 the value, 1 the address of object[value], 2 the old bytes plus
@@ -34,7 +34,8 @@
 #define PATCH_SIZE 16
 #define MAX_PATCHES 8
 #define MAX_TYPES 256 /* types whose fields are read per input */
-#define MAX_RENDER 4  /* objects of each type rendered as JSON */
+#define MAX_RENDER 2  /* objects of each type rendered as JSON ... */
+#define RENDER_EVERY 16 /* ... of one type in 16, chosen by the input */
 
 enum { AREA_OBJECT, AREA_MT, AREA_EECLASS, AREA_SEGMENT, AREA_GC, AREA_FILE,
        AREA_COUNT };
@@ -199,7 +200,7 @@ static bool apply(const uint8_t *p, struct undo *u)
 
 /* What the front ends do with a heap: stat, names and fields of every
  * type, the instance index, lookups by address. */
-static void walk(struct clr *c, struct heap *h)
+static void walk(struct clr *c, struct heap *h, unsigned sel)
 {
 	struct ch_err err = { 0 };
 	const struct heap_stat_row *rows;
@@ -235,7 +236,7 @@ static void walk(struct clr *c, struct heap *h)
 	if (val_open(c, &v, &err) == CH_OK) {
 		struct val_buf b;
 		val_buf_init(&b);
-		for (size_t i = 0; i < n && i < MAX_TYPES; i++) {
+		for (size_t i = sel % RENDER_EVERY; i < n; i += RENDER_EVERY) {
 			if (heap_instances(h, rows[i].mt, &addrs, &na, &err) != CH_OK)
 				continue;
 			for (size_t k = 0; k < na && k < MAX_RENDER; k++) {
@@ -283,7 +284,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (clr_open(a, &c, &err) == CH_OK) {
 				struct heap *h;
 				if (heap_open(c, &h, &err) == CH_OK) {
-					walk(c, h);
+					walk(c, h, size ? data[size - 1] : 0);
 					heap_close(h);
 				}
 				clr_close(c);
