@@ -13,6 +13,14 @@ BUILD   := build-asan
 OPT     := -O1 -g
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
+# `make tsan check`: the same with ThreadSanitizer, in build-tsan; reports
+# (of daemonized mounts too) are written to build-tsan/tsan-report.PID.
+ifneq ($(filter tsan,$(MAKECMDGOALS)),)
+BUILD   := build-tsan
+OPT     := -O1 -g
+SAN     := -fsanitize=thread -fno-omit-frame-pointer
+export TSAN_OPTIONS := log_path=$(CURDIR)/build-tsan/tsan-report
+endif
 CFLAGS  += $(OPT) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wstrict-prototypes \
            -Wmissing-declarations -Wwrite-strings -Wshadow $(WERROR) \
            -Iinclude $(SAN) -MMD -MP
@@ -31,7 +39,7 @@ FUZZ_NAMES := $(patsubst contrib/fuzz/fuzz_%.c,%,$(wildcard contrib/fuzz/fuzz_*.
 REPLAY_BIN := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%) $(BUILD)/fuzz/corrupt_plan
 FUZZ_BIN   := $(FUZZ_NAMES:%=$(BUILD)/fuzz-lf/fuzz_%)
 
-.PHONY: all deps check unit e2e asan demo fixtures bench clean install fuzz fuzz-cc
+.PHONY: all deps check unit e2e asan tsan demo fixtures bench clean install fuzz fuzz-cc
 all: $(BUILD)/clrheap $(BUILD)/mount.clrheap
 
 # Installs missing Debian packages (as root) or prints the apt-get line.
@@ -61,8 +69,10 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libclrheap.a | $(DEPS_OK)
 		$(LDFLAGS) $(PKG_LIBS) -lcmocka -lm -lpthread
 
 # Unit suites, then end-to-end scripts, with one closing count line.
-check: all $(TEST_BIN) $(REPLAY_BIN) $(filter asan,$(MAKECMDGOALS))
+check: all $(TEST_BIN) $(REPLAY_BIN) $(filter asan tsan,$(MAKECMDGOALS))
+	@rm -f $(BUILD)/tsan-report.*
 	@BUILD=$(BUILD) sh tests/run.sh
+	@! ls $(BUILD)/tsan-report.* 2>/dev/null || { echo "ThreadSanitizer reports above" >&2; exit 1; }
 
 unit: all $(TEST_BIN)
 	@BUILD=$(BUILD) ONLY=unit sh tests/run.sh
@@ -73,7 +83,7 @@ e2e: all $(REPLAY_BIN)
 # The sanitized build reads the same fixture dumps (and uses the same
 # ClrMD oracle) as the plain one: linked, not copied or regenerated.
 ASAN_SHARED := dumps fresh seed oracle
-asan: all
+asan tsan: all
 	@for x in $(ASAN_SHARED); do mkdir -p build/$$x; \
 		[ -e $(BUILD)/$$x ] || ln -s ../build/$$x $(BUILD)/$$x; done
 
@@ -128,6 +138,6 @@ install: all
 	install -D -m 0644 contrib/mount.clrheap.8 $(DESTDIR)/usr/local/share/man/man8/mount.clrheap.8
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-tsan
 
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d)
