@@ -45,6 +45,11 @@ void jw_raw(struct jw *w, const char *s, size_t len);
 /* Writes "0x..." lowercase hex as a JSON string. */
 void jw_hex(struct jw *w, uint64_t v);
 
+/* Length of the valid UTF-8 sequence at s (1..4 of the n bytes there), or
+ * 0 when it is not valid UTF-8 (overlong, surrogate, past U+10FFFF,
+ * truncated). */
+size_t jw_utf8_len(const unsigned char *s, size_t n);
+
 /* Appends raw bytes with no JSON bookkeeping (newlines between documents). */
 void jw_append(struct jw *w, const char *s, size_t len);
 

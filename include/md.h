@@ -359,6 +359,11 @@ enum ch_status md_field_sig(const uint8_t *sig, uint32_t len,
 enum ch_status md_sig_type(const uint8_t **p, const uint8_t *end,
 			   struct md_sigtype *out);
 
+/* Skips an ArrayShape (II.23.2.13: rank, sizes, lower bounds) at *p
+ * (< end), as it follows the element Type of an ARRAY. Returns false when
+ * it is truncated or malformed. */
+bool md_sig_skip_array_shape(const uint8_t **p, const uint8_t *end);
+
 /* ---- enums ---- */
 
 struct md_enum_member {

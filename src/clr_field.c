@@ -88,22 +88,6 @@ static void token_name(const struct md *md, uint32_t token, char **args,
 	clr_sb_fmt(b, "?%08x", token);
 }
 
-static bool skip_array_shape(struct sig_ctx *s)
-{
-	uint32_t rank, n, v;
-	if (!md_uncompress(&s->p, s->end, &rank) || !md_uncompress(&s->p, s->end, &n))
-		return false;
-	for (uint32_t i = 0; i < n; i++)
-		if (!md_uncompress(&s->p, s->end, &v))
-			return false;
-	if (!md_uncompress(&s->p, s->end, &n))
-		return false;
-	for (uint32_t i = 0; i < n; i++)
-		if (!md_uncompress(&s->p, s->end, &v))
-			return false;
-	return true;
-}
-
 static bool sig_name(struct sig_ctx *s, struct clr_sb *b)
 {
 	struct md_sigtype st;
@@ -139,7 +123,7 @@ static bool sig_name(struct sig_ctx *s, struct clr_sb *b)
 		clr_sb_str(b, "[]");
 		break;
 	case MD_ELEM_ARRAY:
-		ok = sig_name(s, b) && skip_array_shape(s);
+		ok = sig_name(s, b) && md_sig_skip_array_shape(&s->p, s->end);
 		clr_sb_str(b, "[");
 		for (uint32_t i = 1; i < st.index && i < 32; i++)
 			clr_sb_str(b, ",");

@@ -585,22 +585,6 @@ static uint64_t token_mt(struct rsv_sig *s, uint32_t token)
 	return 0;
 }
 
-static bool skip_shape(struct rsv_sig *s)
-{
-	uint32_t rank, n, v;
-	if (!md_uncompress(&s->p, s->end, &rank) || !md_uncompress(&s->p, s->end, &n))
-		return false;
-	for (uint32_t i = 0; i < n; i++)
-		if (!md_uncompress(&s->p, s->end, &v))
-			return false;
-	if (!md_uncompress(&s->p, s->end, &n))
-		return false;
-	for (uint32_t i = 0; i < n; i++)
-		if (!md_uncompress(&s->p, s->end, &v))
-			return false;
-	return true;
-}
-
 static uint64_t sig_type(struct rsv_sig *s)
 {
 	struct md_sigtype st;
@@ -627,7 +611,7 @@ static uint64_t sig_type(struct rsv_sig *s)
 	case MD_ELEM_ARRAY: {
 		uint64_t elem = sig_type(s);
 		uint32_t rank = st.elem == MD_ELEM_SZARRAY ? 1 : st.index;
-		if (elem && (st.elem == MD_ELEM_SZARRAY || skip_shape(s)))
+		if (elem && (st.elem == MD_ELEM_SZARRAY || md_sig_skip_array_shape(&s->p, s->end)))
 			th = clr_resolve_array(s->r, elem, rank, st.elem == MD_ELEM_SZARRAY);
 		break;
 	}

@@ -102,8 +102,7 @@ void jw_obj_end(struct jw *w) { close_(w, '}'); }
 void jw_arr_begin(struct jw *w) { open_(w, '['); }
 void jw_arr_end(struct jw *w) { close_(w, ']'); }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+size_t jw_utf8_len(const unsigned char *s, size_t n)
 {
 	unsigned c = s[0];
 	size_t k;
@@ -171,7 +170,7 @@ static void str_body(struct jw *w, const char *s, size_t len)
 			i++;
 			continue;
 		}
-		size_t k = utf8_len(p + i, len - i);
+		size_t k = jw_utf8_len(p + i, len - i);
 		if (k == 0) { /* invalid byte: U+FFFD */
 			memcpy(o, "\xef\xbf\xbd", 3);
 			o += 3;

@@ -175,3 +175,19 @@ enum ch_status md_field_sig(const uint8_t *sig, uint32_t len,
 	const uint8_t *p = sig + 1;
 	return md_sig_type(&p, sig + len, out);
 }
+
+bool md_sig_skip_array_shape(const uint8_t **p, const uint8_t *end)
+{
+	uint32_t rank, n, v;
+	if (!md_uncompress(p, end, &rank) || !md_uncompress(p, end, &n))
+		return false;
+	for (uint32_t i = 0; i < n; i++)
+		if (!md_uncompress(p, end, &v))
+			return false;
+	if (!md_uncompress(p, end, &n))
+		return false;
+	for (uint32_t i = 0; i < n; i++)
+		if (!md_uncompress(p, end, &v))
+			return false;
+	return true;
+}

@@ -1,5 +1,6 @@
 /* val_leaf.c - leaf values read from the dump: primitives, strings, enums
  * and the well-known structs and classes, as JSON or value-file text. */
+#include "jw.h"
 #include "val_priv.h"
 
 #include <inttypes.h>
@@ -110,31 +111,6 @@ void val_utf16(struct val_buf *b, const uint8_t *s, size_t n, bool json)
 		vb_ch(b, '"');
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-	size_t k;
-	uint32_t cp;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) { k = 2; cp = c & 0x1f; }
-	else if (c >= 0xe0 && c <= 0xef) { k = 3; cp = c & 0x0f; }
-	else if (c >= 0xf0 && c <= 0xf4) { k = 4; cp = c & 0x07; }
-	else return 0;
-	if (n < k)
-		return 0;
-	for (size_t i = 1; i < k; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((k == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (k == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return k;
-}
-
 void vb_utf8(struct val_buf *b, const char *s, size_t n, bool json)
 {
 	if (n > (SIZE_MAX - 8) / 6 || !vb_grow(b, n * 6 + 3))
@@ -153,7 +129,7 @@ void vb_utf8(struct val_buf *b, const char *s, size_t n, bool json)
 			i++;
 			continue;
 		}
-		size_t k = utf8_len(p + i, n - i);
+		size_t k = jw_utf8_len(p + i, n - i);
 		if (k == 0) {
 			memcpy(o, "\xef\xbf\xbd", 3);
 			o += 3;
@@ -475,7 +451,7 @@ static size_t uri_unescape(uint8_t *s, size_t n)
 			if (k == need)
 				break;
 		}
-		size_t u = k ? utf8_len(dec, k) : 0;
+		size_t u = k ? jw_utf8_len(dec, k) : 0;
 		bool keep = u == 0 || u != k || (u == 1 && (dec[0] == '%' || dec[0] == '#' ||
 					dec[0] == '?' || dec[0] < 0x20 || dec[0] == 0x7f));
 		if (k && !keep) {
