@@ -432,8 +432,10 @@ static enum ch_status walk_seg(struct walker *w, const struct heap_seg *s,
 			/* Zeroed memory (an allocation buffer no context names):
 			 * skip to the next non-zero word. */
 			uint64_t z = obj;
+			/* masked as mt was: a word of tag bits alone (1..7)
+			 * must be skipped too, or the walk never moves on */
 			while (z < s->end && (p = wk_bytes(w, z, ps)) &&
-			       (ps == 8 ? rdr_le64(p) : rdr_le32(p)) == 0)
+			       ((ps == 8 ? rdr_le64(p) : rdr_le32(p)) & h->mask) == 0)
 				z += ps;
 			warn(h, "zeroed memory at 0x%" PRIx64 " (%" PRIu64 " bytes) skipped", obj, z - obj);
 			obj = z;

@@ -185,6 +185,18 @@ static void test_zeroed_object(void **state)
 			0, zero, 8, "zeroed memory");
 }
 
+/* A MethodTable word holding only tag bits (found by fuzzing: the walk
+ * took it for zeroed memory, skipped no bytes and looped forever). */
+static void test_tag_bits_only(void **state)
+{
+	(void)state;
+	const uint64_t one = 1;
+	alarm(60);
+	damage_and_walk("visits.heap.dmp", "Bugfree.Spo.Analytics.Cli.Domain+Visit", 10,
+			0, &one, 8, "zeroed memory");
+	alarm(0);
+}
+
 static void test_segment_loop(void **state)
 {
 	(void)state;
@@ -304,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_garbage_mt),
 		cmocka_unit_test(test_array_length_past_segment),
 		cmocka_unit_test(test_zeroed_object),
+		cmocka_unit_test(test_tag_bits_only),
 		cmocka_unit_test(test_segment_loop),
 		cmocka_unit_test(test_segment_loop_bad_bounds),
 	};
