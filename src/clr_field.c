@@ -267,6 +267,14 @@ static bool load_fields(struct clr *c, const struct clr_type *t,
 		}
 	}
 	ee_count(c, t, o->ee_nstatic, &nstatic);
+	/* Every instance field takes at least a byte of the instance: more
+	 * fields than bytes is a damaged count (which would read other
+	 * types' FieldDescs as this one's). */
+	if (depth && counts[0] > t->base_size) {
+		snprintf(ferr, ferrsz, "%s claims %u instance fields in %u bytes",
+			 t->name, counts[0], t->base_size);
+		return false;
+	}
 	size_t total = counts[0] + (size_t)nstatic;
 	if (total > MAX_FIELDS) {
 		snprintf(ferr, ferrsz, "%s claims %zu fields", t->name, total);

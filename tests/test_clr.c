@@ -258,6 +258,59 @@ static void test_net8_profile(void **state)
 	fx_close(&f);
 }
 
+/* An EEClass whose instance field count exceeds the instance's bytes is
+ * refused, not followed into other types' FieldDescs (found by fuzzing:
+ * System.Int64 with 10,053 fields made the values layer take seconds).
+ * The count's place is found by trying each 16-bit word of the Visit
+ * type's EEClass that holds its field count, in a copy of the dump. */
+static void test_field_count_past_size(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_open(&f, "visits.heap.dmp");
+	uint64_t mt = fx_mt(&f, "Bugfree.Spo.Analytics.Cli.Domain+Visit");
+	const struct clr_type *t = clr_type_of(f.c, mt, &f.err);
+	size_t n, ninst, len, nr;
+	assert_non_null(clr_type_fields(f.c, t, &n, &ninst, &f.err));
+	const uint8_t *bytes = dump_bytes(f.d, &len);
+	const struct dump_range *r = dump_ranges(f.d, &nr);
+	uint64_t foff = 0;
+	for (size_t i = 0; i < nr; i++)
+		if (t->eeclass >= r[i].va && t->eeclass - r[i].va + 128 <= r[i].size)
+			foff = r[i].file_off + (t->eeclass - r[i].va);
+	assert_true(foff != 0);
+	uint8_t *copy = malloc(len);
+	assert_non_null(copy);
+	memcpy(copy, bytes, len);
+	bool refused = false;
+	for (size_t off = 0; off < 128 && !refused; off += 2) {
+		uint16_t was;
+		memcpy(&was, copy + foff + off, 2);
+		if (was != ninst)
+			continue;
+		const uint16_t many = 0x7000;
+		memcpy(copy + foff + off, &many, 2);
+		struct dump *d;
+		struct as *a;
+		struct clr *c;
+		struct ch_err err = { 0 };
+		assert_int_equal(dump_open_buffer(copy, len, "copy", 0, &d, &err), CH_OK);
+		assert_int_equal(as_open(d, &a, &err), CH_OK);
+		if (clr_open(a, &c, &err) == CH_OK) {
+			const struct clr_type *u = clr_type_of(c, mt, &err);
+			if (u && !clr_type_fields(c, u, &n, NULL, &err))
+				refused = strstr(err.msg, "instance fields in") != NULL;
+			clr_close(c);
+		}
+		as_close(a);
+		dump_close(d);
+		memcpy(copy + foff + off, &was, 2);
+	}
+	assert_true(refused);
+	free(copy);
+	fx_close(&f);
+}
+
 /* A runtime module whose size the dump gives as 2^46 bytes, nearly all
  * holes: the search for its version string stops after IMG_MAX_SCAN bytes
  * instead of stepping through every page (found by fuzzing: minutes). */
@@ -297,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_primitive_static),
 		cmocka_unit_test(test_net8_profile),
 		cmocka_unit_test(test_runtime_huge_module),
+		cmocka_unit_test(test_field_count_past_size),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
