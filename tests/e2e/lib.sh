@@ -26,3 +26,58 @@ e2e_done() {
 	echo "  $((e2e_n - e2e_fail)) of $e2e_n checks passed"
 	[ "$e2e_n" -gt 0 ] && [ "$e2e_fail" = 0 ]
 }
+
+# The ClrMD oracle (contrib/clrmd-oracle) reads a dump through the runtime's
+# own DAC. Linux dumps: run with dotnet, with the DAC of the runtime pack when
+# the dumped runtime's folder is gone. Windows dumps: ClrMD cannot load the
+# Windows DAC on Linux, so a win-x64/win-x86 build of the oracle runs under
+# Wine and loads the pack's mscordaccore.dll. oracle_build makes what this
+# machine can; oracle_run DUMP VERB ARGS... prints the oracle's output (CRs
+# dropped) or returns 127 when no oracle can read that dump here.
+E2E_ORACLE=$BUILD/oracle
+oracle_build() {
+	command -v dotnet >/dev/null 2>&1 || return 0
+	local proj=contrib/clrmd-oracle/clrmd-oracle.csproj src=contrib/clrmd-oracle/Program.cs rid log
+	log=$(mktemp)
+	if [ ! -f "$E2E_ORACLE/clrmd-oracle.dll" ] || [ "$src" -nt "$E2E_ORACLE/clrmd-oracle.dll" ]; then
+		dotnet build "$proj" -c Release -o "$E2E_ORACLE" -nologo -v quiet >"$log" 2>&1 ||
+			{ cat "$log" >&2; bad "building the ClrMD oracle"; }
+	fi
+	if command -v wine >/dev/null 2>&1; then
+		for rid in win-x64 win-x86; do
+			local out=$E2E_ORACLE/$rid
+			[ -f "$out/clrmd-oracle.exe" ] && [ ! "$src" -nt "$out/clrmd-oracle.exe" ] && continue
+			# A missing runtime pack leaves that oracle out; the tests say so.
+			dotnet publish "$proj" -c Release -r $rid --self-contained -o "$out" -nologo -v quiet >"$log" 2>&1 || rm -rf "$out"
+		done
+	fi
+	rm -f "$log"
+}
+oracle_run() {
+	local d=$1 verb=$2 info os ps ver dac
+	shift 2
+	info=$("$CLRHEAP" info --json "$d" 2>/dev/null) || return 127
+	os=$(jq -r .os <<<"$info"); ps=$(jq -r .pointer_size <<<"$info")
+	ver=$(jq -r .runtime.version <<<"$info")
+	if [ "$os" = windows ]; then
+		local rid=win-x64 arch=x64
+		[ "$ps" = 4 ] && rid=win-x86 arch=x86
+		[ -f "$E2E_ORACLE/$rid/clrmd-oracle.exe" ] && command -v wine >/dev/null 2>&1 || return 127
+		dac=$(ls "$HOME"/.nuget/packages/microsoft.netcore.app.runtime.$rid/"$ver"/runtimes/$rid/native/mscordaccore.dll 2>/dev/null | head -n1)
+		[ -n "$dac" ] || return 127
+		winpath() { printf 'Z:%s' "$(readlink -f "$1" | tr / '\\')"; }
+		WINEPREFIX=$(readlink -f "$E2E_ORACLE")/wine-$arch WINEDEBUG=-all \
+			wine "$E2E_ORACLE/$rid/clrmd-oracle.exe" "$verb" "$(winpath "$d")" "$@" --dac "$(winpath "$dac")" \
+			2> >(grep -v '^wine: ' >&2) | tr -d '\r'
+		return "${PIPESTATUS[0]}"
+	fi
+	[ -f "$E2E_ORACLE/clrmd-oracle.dll" ] || return 127
+	dac=$(ls "$HOME"/.nuget/packages/microsoft.netcore.app.runtime.linux-x64/"$ver"/runtimes/linux-x64/native/libmscordaccore.so 2>/dev/null | head -n1)
+	local tmpo
+	tmpo=$(mktemp)
+	if dotnet "$E2E_ORACLE/clrmd-oracle.dll" "$verb" "$d" "$@" >"$tmpo" 2>/dev/null ||
+		{ [ -n "$dac" ] && dotnet "$E2E_ORACLE/clrmd-oracle.dll" "$verb" "$d" "$@" --dac "$dac" >"$tmpo"; }; then
+		cat "$tmpo"; rm -f "$tmpo"; return 0
+	fi
+	rm -f "$tmpo"; return 1
+}

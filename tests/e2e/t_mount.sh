@@ -103,7 +103,7 @@ for d in $(e2e_dumps); do
 	w="$dir/$name"
 	app=zoo
 	jq -e .objects_file "$truth" >/dev/null && app=visits
-	dll=$(basename "$(jq -r .assembly "$truth")")
+	dll=$(jq -r '.assembly | split("/") | last | split("\\") | last' "$truth")
 
 	# 1. parallel readers first, on a cold mount: the .json of up to 1000
 	# instances and the instances.jsonl of the truth's types. Eight readers
