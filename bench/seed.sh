@@ -3,15 +3,22 @@
 # a MailboxProcessor), timed against the read limit and the tools people use
 # today, all on one heap dump, warm page cache. Each figure is the median of
 # RUNS runs (default 5; 3 for the .NET tools). Makes the dump with
-# fixtures/make-dumps.sh when $BUILD/seed has none.
+# fixtures/make-dumps.sh when $BUILD/seed has none. SEED_DUMP=PATH times
+# another dump of the visits app instead (e.g. one made on Windows).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
 BUILD=${BUILD:-build}
 [ -x "$BUILD/mount.clrheap" ] || make -s
 B=$(cd "$BUILD" && pwd)
-dump=$B/seed/visits.heap.dmp
-[ -f "$dump" ] || ONLY=visits sh fixtures/make-dumps.sh "$B/seed" 422813 >&2
+if [ -n "${SEED_DUMP:-}" ]; then
+	dump=$(readlink -f "$SEED_DUMP")
+	[ -f "$dump" ] || { echo "bench/seed.sh: $SEED_DUMP: no such dump" >&2; exit 1; }
+else
+	dump=$B/seed/visits.heap.dmp
+	[ -f "$dump" ] || ONLY=visits sh fixtures/make-dumps.sh "$B/seed" 422813 >&2
+fi
+os=$("$B/clrheap" info --json "$dump" | jq -r .os)
 VISIT='Bugfree.Spo.Analytics.Cli.Domain+Visit'
 mnt=$(mktemp -d)
 tmp=$(mktemp -d)
@@ -79,8 +86,9 @@ rss=$(awk '/VmHWM/{print $2}' "/proc/$pid/status")
 umount_it
 
 # The tools people use today, where this machine has them.
+# (Not on a Windows dump: the Windows DAC does not run here.)
 t_clrmd="" t_dd=""
-if command -v dotnet >/dev/null 2>&1; then
+if [ "$os" != windows ] && command -v dotnet >/dev/null 2>&1; then
 	odir=$B/oracle
 	[ -f "$odir/clrmd-oracle.dll" ] ||
 		dotnet build contrib/clrmd-oracle/clrmd-oracle.csproj -c Release -o "$odir" -nologo -v quiet >/dev/null 2>&1 || true
@@ -108,12 +116,12 @@ if [ -n "$t_clrmd" ]; then
 	printf '| ClrMD: the seed part 2 (enumerate Visits, recreate as JSON) | %.3f | %s (%sx clrheap objects) |\n' \
 		"$t_clrmd" "$(r "$t_clrmd" "$t_read")" "$(r "$t_clrmd" "$t_objects")"
 else
-	printf '| ClrMD | n/a: no .NET SDK | |\n'
+	printf '| ClrMD | n/a: no .NET SDK, or a Windows dump | |\n'
 fi
 if [ -n "$t_dd" ]; then
 	printf '| dotnet-dump analyze -c "dumpheap -stat" | %.3f | %s (%sx clrheap stat) |\n' \
 		"$t_dd" "$(r "$t_dd" "$t_read")" "$(r "$t_dd" "$t_stat")"
 else
-	printf '| dotnet-dump | n/a: not installable here | |\n'
+	printf '| dotnet-dump | n/a: not installable here, or a Windows dump | |\n'
 fi
 printf '\npeak RSS of mount.clrheap after ls, cat instances.jsonl and find: %d MB\n' $((rss / 1024))
