@@ -118,15 +118,12 @@ size_t fsv_escape_name(const char *name, char *out);
  * "#<mt>" appended first when dup (a second type of that name). */
 size_t fsv_type_dirname(const char *name, uint64_t mt, bool dup, char *out);
 
-/* The clean name of a field: `<Name>k__BackingField` -> `Name`, F#
- * `Name@` -> `Name`, others unchanged. out holds size bytes. */
-void fsv_clean_name(const char *raw, char *out, size_t size);
-
-/* File names for n fields with raw names raw[0..n): clean names, where
- * two clean names clash those fields keep their raw names; a raw name
- * still taken gets "#2", "#3"… on its later uses; each escaped as a file
- * name. names[i] gets a malloc'd string (free each and the array with
- * fsv_free_names). Returns false when out of memory. */
+/* File names for n fields with raw names raw[0..n): their names as JSON
+ * shows them (val_field_names: clean names, where two clean names clash
+ * those fields keep their raw names); a name still taken gets "#2", "#3"…
+ * on its later uses; each escaped as a file name. O(n log n). names[i]
+ * gets a malloc'd string (free each and the array with fsv_free_names).
+ * Returns false when out of memory. */
 bool fsv_field_names(const char *const *raw, size_t n, char ***names);
 void fsv_free_names(char **names, size_t n);
 

@@ -112,11 +112,28 @@ enum ch_status val_slot_json(struct val *v, const struct val_slot *s,
 enum ch_status val_slot_text(struct val *v, const struct val_slot *s,
 			     struct val_buf *b, struct ch_err *err);
 
-/* The clean name of instance field i of type t as JSON and the view show
- * it (`<Name>k__BackingField` and F# `Name@` become `Name`; where two
- * clean names of the type clash they keep their raw names). NULL when t
- * has no field i. Owned by v. */
+/* The name of instance field i of type t as JSON and the view show it
+ * (val_field_names over t's instance fields). NULL when t has no field i.
+ * Owned by v. */
 const char *val_field_name(struct val *v, const struct clr_type *t, size_t i);
+
+/* ---- field names (val_name.c): the one rule JSON and the view share ---- */
+
+/* The clean name of a raw field name: `<Name>k__BackingField` and F#'s
+ * `Name@` are `Name`, any other name is itself. Returns where it starts
+ * in raw (it is not NUL-terminated) and its length in *len. */
+const char *val_clean_name(const char *raw, size_t *len);
+
+/* The names of n fields (raw[i] not NULL): each field's clean name, but
+ * where the clean names of two or more fields are equal those fields keep
+ * their raw names, as does a field whose clean name is another field's
+ * raw name (so two fields show one name only when their raw names are
+ * equal). names[i] is raw[i] itself where that is the name, else
+ * a malloc'd string (free them with val_free_names). O(n log n) whatever
+ * the names. Returns false when out of memory (names[i] are then raw[i]:
+ * nothing to free). */
+bool val_field_names(const char *const *raw, size_t n, const char **names);
+void val_free_names(const char *const *raw, const char **names, size_t n);
 
 /* ---- leaf formatting (val_leaf.c), exposed for tests ---- */
 

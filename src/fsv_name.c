@@ -1,6 +1,7 @@
 /* fsv_name.c - the naming rules of the tree (DESIGN.md §3): type
- * directory names, clean field names and their clash rule, addresses as
- * file names. */
+ * directory names, field file names (the clean-name rule itself is the
+ * values layer's, val_field_names, so files and JSON keys agree),
+ * addresses as file names. */
 #include "fsv_priv.h"
 
 #include <inttypes.h>
@@ -91,32 +92,6 @@ size_t fsv_type_dirname(const char *name, uint64_t mt, bool dup, char *out)
 	return n;
 }
 
-void fsv_clean_name(const char *raw, char *out, size_t size)
-{
-	static const char bf[] = ">k__BackingField";
-	size_t len = strlen(raw), blen = sizeof bf - 1;
-	const char *s = raw;
-	size_t n = len;
-	if (len > blen + 1 && raw[0] == '<' && strcmp(raw + len - blen, bf) == 0) {
-		s = raw + 1;
-		n = len - blen - 1;
-	} else if (len > 1 && raw[len - 1] == '@') {
-		n = len - 1;
-	}
-	if (size == 0)
-		return;
-	if (n >= size)
-		n = size - 1;
-	memcpy(out, s, n);
-	out[n] = '\0';
-}
-
-static int strp_cmp(const void *x, const void *y)
-{
-	const char *const *a = x, *const *b = y;
-	return strcmp(*a, *b);
-}
-
 void fsv_free_names(char **names, size_t n)
 {
 	if (!names)
@@ -126,65 +101,59 @@ void fsv_free_names(char **names, size_t n)
 	free(names);
 }
 
-/* Counts how often s occurs in the sorted array v[0..n). */
-static size_t count_sorted(char *const *v, size_t n, const char *s)
+/* A field's name before #N is added, and its position. */
+struct based {
+	const char *s;
+	size_t i;
+};
+
+static int based_cmp(const void *a, const void *b)
 {
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(v[mid], s) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	size_t c = 0;
-	while (lo + c < n && strcmp(v[lo + c], s) == 0)
-		c++;
-	return c;
+	const struct based *x = a, *y = b;
+	int c = strcmp(x->s, y->s);
+	return c ? c : x->i < y->i ? -1 : x->i > y->i;
 }
 
 bool fsv_field_names(const char *const *raw, size_t n, char ***names)
 {
 	*names = NULL;
-	char **clean = calloc(n ? n : 1, sizeof *clean);
-	char **sorted = calloc(n ? n : 1, sizeof *sorted);
+	/* clean where unique, else raw (val_field_names: the rule JSON
+	 * keys follow too); then a name met again gets #2, #3, ... in field
+	 * order, found by sorting: O(n log n) whatever the names */
+	const char **base = calloc(n ? n : 1, sizeof *base);
+	struct based *ord = calloc(n ? n : 1, sizeof *ord);
+	size_t *nth = calloc(n ? n : 1, sizeof *nth);
 	char **out = calloc(n ? n : 1, sizeof *out);
-	bool ok = clean && sorted && out;
-	for (size_t i = 0; ok && i < n; i++) {
-		size_t len = strlen(raw[i]) + 1;
-		ok = (clean[i] = malloc(len)) != NULL;
-		if (ok)
-			fsv_clean_name(raw[i], clean[i], len);
-	}
+	bool named = base && val_field_names(raw, n, base);
+	bool ok = named && ord && nth && out;
 	if (ok) {
-		memcpy(sorted, clean, n * sizeof *sorted);
-		qsort(sorted, n, sizeof *sorted, strp_cmp);
+		for (size_t i = 0; i < n; i++)
+			ord[i] = (struct based){ base[i], i };
+		qsort(ord, n, sizeof *ord, based_cmp);
+		for (size_t k = 0; k < n; k++)
+			nth[ord[k].i] = k && strcmp(ord[k - 1].s, ord[k].s) == 0 ?
+					nth[ord[k - 1].i] + 1 : 1;
 	}
-	/* clean where unique, else raw; a name met again gets #2, #3, ... */
 	char name[FSV_NAME_MAX + 1];
 	for (size_t i = 0; ok && i < n; i++) {
-		const char *base = count_sorted(sorted, n, clean[i]) > 1 ? raw[i] : clean[i];
-		size_t nth = 1;
-		for (size_t k = 0; k < i; k++) {
-			const char *bk = count_sorted(sorted, n, clean[k]) > 1 ? raw[k] : clean[k];
-			nth += strcmp(bk, base) == 0;
-		}
-		if (nth == 1) {
-			fsv_escape_name(base, name);
+		if (nth[i] == 1) {
+			fsv_escape_name(base[i], name);
 		} else {
-			size_t len = strlen(base);
+			size_t len = strlen(base[i]);
 			char *t = malloc(len + 24);
-			ok = t != NULL;
-			if (!ok)
+			if (!(ok = t != NULL))
 				break;
-			snprintf(t, len + 24, "%s#%zu", base, nth);
+			snprintf(t, len + 24, "%s#%zu", base[i], nth[i]);
 			fsv_escape_name(t, name);
 			free(t);
 		}
 		ok = (out[i] = strdup(name)) != NULL;
 	}
-	fsv_free_names(clean, n);
-	free(sorted);
+	if (named)
+		val_free_names(raw, base, n);
+	free(base);
+	free(ord);
+	free(nth);
 	if (!ok) {
 		fsv_free_names(out, n);
 		return false;

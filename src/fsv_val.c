@@ -1,4 +1,5 @@
-/* fsv_val.c - the one place the view calls the values layer (val_): what
+/* fsv_val.c - the one place the view renders through the values layer
+ * (val_; fsv_name.c takes its field-name rule from it too): what
  * a slot holds, its text, an object's JSON, and the slots of fields and
  * elements, including the fields of an embedded struct (which val
  * addresses through an object only). */

@@ -660,35 +660,23 @@ enum ch_status val_slot_text(struct val *v, const struct val_slot *s,
 }
 
 /* "name":value for each static field of t whose flags match: thread
- * statics of one thread, or the plain ones. */
+ * statics of one thread, or the plain ones. name[i] is the name of static
+ * field f[i] (i >= ninst). */
 static void statics_fields(struct val *v, const struct clr_type *t, const struct clr_field *f,
-			   size_t n, const struct clr_thread *th, struct val_buf *b)
+			   size_t n, size_t ninst, const char *const *name,
+			   const struct clr_thread *th, struct val_buf *b)
 {
 	bool comma = false;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = ninst; i < n; i++) {
 		struct val_slot s;
 		bool thread = f[i].flags & CLR_FIELD_THREAD;
 		if (!(f[i].flags & CLR_FIELD_STATIC) || (f[i].flags & CLR_FIELD_RVA) ||
 		    thread != (th != NULL))
 			continue;
-		char cbuf[512];
-		const char *name = f[i].name;
-		size_t len = strlen(name);
-		/* clean names as for instance fields */
-		if (len > 17 && name[0] == '<' && strcmp(name + len - 16, ">k__BackingField") == 0 &&
-		    len - 17 < sizeof cbuf) {
-			memcpy(cbuf, name + 1, len - 17);
-			cbuf[len - 17] = '\0';
-			name = cbuf;
-		} else if (len > 1 && name[len - 1] == '@' && len - 1 < sizeof cbuf) {
-			memcpy(cbuf, name, len - 1);
-			cbuf[len - 1] = '\0';
-			name = cbuf;
-		}
 		if (comma)
 			vb_ch(b, ',');
 		comma = true;
-		vb_utf8(b, name, strlen(name), true);
+		vb_utf8(b, name[i - ninst], strlen(name[i - ninst]), true);
 		vb_ch(b, ':');
 		bool ok = th ? val_thread_static_slot(v, t, th->addr, &f[i], &s)
 			     : val_static_slot(v, t, &f[i], &s);
@@ -704,13 +692,24 @@ static void statics_fields(struct val *v, const struct clr_type *t, const struct
 enum ch_status val_statics_json(struct val *v, const struct clr_type *t,
 				struct val_buf *b, struct ch_err *err)
 {
-	size_t n;
-	const struct clr_field *f = clr_type_fields(v->c, t, &n, NULL, err);
+	size_t n, ninst;
+	const struct clr_field *f = clr_type_fields(v->c, t, &n, &ninst, err);
 	if (!f && n)
 		return err ? err->status : CH_ECORRUPT;
 	if (!clr_statics_supported(v->c))
 		return ch_set_error(err, CH_EUNSUPPORTED, "%s: static fields of runtime %s cannot be read yet",
 				    dump_path(as_dump(v->a)), clr_runtime(v->c)->product_version);
+	/* static fields are named among themselves, as statics/ shows them */
+	size_t ns = n - ninst;
+	const char **raw = calloc(ns ? ns : 1, sizeof *raw);
+	const char **name = calloc(ns ? ns : 1, sizeof *name);
+	for (size_t i = 0; raw && i < ns; i++)
+		raw[i] = f[ninst + i].name ? f[ninst + i].name : "?";
+	if (!raw || !name || !val_field_names(raw, ns, name)) {
+		free(raw);
+		free(name);
+		return ch_set_error(err, CH_ENOMEM, "out of memory rendering statics");
+	}
 	struct plan *p = val_plan(v, t->mt);
 	vb_ch(b, '{');
 	if (p)
@@ -728,7 +727,7 @@ enum ch_status val_statics_json(struct val *v, const struct clr_type *t,
 	}
 	if (plain)
 		vb_ch(b, ',');
-	statics_fields(v, t, f, n, NULL, b);
+	statics_fields(v, t, f, n, ninst, name, NULL, b);
 	if (thread) {
 		/* each thread that has them: its own values */
 		struct clr_thread *th = calloc(MAX_THREADS_SHOWN, sizeof *th);
@@ -748,13 +747,16 @@ enum ch_status val_statics_json(struct val *v, const struct clr_type *t,
 			vb_str(b, ",\"os_tid\":");
 			vb_u64(b, th[k].os_id);
 			vb_str(b, ",\"fields\":{");
-			statics_fields(v, t, f, n, &th[k], b);
+			statics_fields(v, t, f, n, ninst, name, &th[k], b);
 			vb_str(b, "}}");
 		}
 		vb_ch(b, ']');
 		free(th);
 	}
 	vb_ch(b, '}');
+	val_free_names(raw, name, ns);
+	free(raw);
+	free(name);
 	if (b->oom)
 		return ch_set_error(err, CH_ENOMEM, "out of memory rendering statics");
 	return CH_OK;

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define MAX_BUILD_DEPTH 32   /* embedded value types inside value types */
 #define MAX_ENUM_MEMBERS 4096
 
 /* Drops generic arguments from a ClrMD-style name:
@@ -55,24 +54,6 @@ static const uint8_t E_VT[] = { MD_ELEM_VALUETYPE, 0 };
 static const uint8_t E_REF[] = { MD_ELEM_CLASS, MD_ELEM_STRING, MD_ELEM_OBJECT,
 				 MD_ELEM_SZARRAY, MD_ELEM_ARRAY, MD_ELEM_GENERICINST, 0 };
 
-static const char *clean_name(const char *raw, char *buf, size_t size)
-{
-	size_t n = strlen(raw);
-	static const char bf[] = ">k__BackingField";
-	size_t nb = sizeof bf - 1;
-	if (n > nb + 1 && raw[0] == '<' && strcmp(raw + n - nb, bf) == 0 && n - nb - 1 < size) {
-		memcpy(buf, raw + 1, n - nb - 1);
-		buf[n - nb - 1] = '\0';
-		return buf;
-	}
-	if (n > 1 && raw[n - 1] == '@' && n - 1 < size) {
-		memcpy(buf, raw, n - 1);
-		buf[n - 1] = '\0';
-		return buf;
-	}
-	return raw;
-}
-
 static char *json_key(const char *name, uint32_t *len)
 {
 	struct val_buf b;
@@ -110,7 +91,7 @@ static const char *prim_type_name(uint8_t elem)
 	return NULL;
 }
 
-static bool build_fields(struct val *v, struct plan *p, int depth)
+static bool build_fields(struct val *v, struct plan *p)
 {
 	size_t n, ninst;
 	const struct clr_field *f = clr_type_fields(v->c, p->t, &n, &ninst, NULL);
@@ -121,43 +102,37 @@ static bool build_fields(struct val *v, struct plan *p, int depth)
 		if (!(f[i].flags & CLR_FIELD_STATIC))
 			k++;
 	p->f = calloc(k ? k : 1, sizeof *p->f);
-	if (!p->f)
-		return false;
-	char cbuf[512];
-	for (size_t i = 0; i < n; i++) {
+	const char **raw = calloc(k ? k : 1, sizeof *raw);
+	const char **names = calloc(k ? k : 1, sizeof *names);
+	bool ok = p->f && raw && names;
+	for (size_t i = 0; ok && i < n; i++) {
 		if (f[i].flags & CLR_FIELD_STATIC)
 			continue;
+		raw[p->nf] = f[i].name ? f[i].name : "?";
 		struct pfield *pf = &p->f[p->nf++];
 		pf->f = &f[i];
 		pf->off = f[i].offset;
 		pf->elem = f[i].elem;
-		pf->name = clean_name(f[i].name, cbuf, sizeof cbuf);
-		if (pf->name == cbuf)
-			pf->name = strdup(cbuf);
 		const char *pn = prim_type_name(f[i].elem);
 		bool maybe_enum = pn && strcmp(pn, f[i].type_name) != 0;
-		if ((f[i].elem == MD_ELEM_VALUETYPE || maybe_enum) && depth < MAX_BUILD_DEPTH) {
+		if (f[i].elem == MD_ELEM_VALUETYPE || maybe_enum) {
 			uint64_t th = clr_resolve_field(v->r, &f[i]);
 			struct plan *sub = th && !(th & 2) ? val_plan(v, th) : NULL;
 			if (sub && (f[i].elem == MD_ELEM_VALUETYPE || sub->kind == VK_ENUM))
 				pf->sub = sub;
 		}
 	}
-	/* where two clean names clash, both keep their raw names */
-	for (uint32_t i = 0; i < p->nf; i++)
-		for (uint32_t j = i + 1; j < p->nf; j++)
-			if (strcmp(p->f[i].name, p->f[j].name) == 0) {
-				if (p->f[i].name != p->f[i].f->name)
-					free((char *)p->f[i].name);
-				if (p->f[j].name != p->f[j].f->name)
-					free((char *)p->f[j].name);
-				p->f[i].name = p->f[i].f->name;
-				p->f[j].name = p->f[j].f->name;
-			}
-	for (uint32_t i = 0; i < p->nf; i++)
-		if (!p->f[i].name || !(p->f[i].key = json_key(p->f[i].name, &p->f[i].keylen)))
-			return false;
-	return true;
+	/* clean names, raw where they clash: the rule the view uses too */
+	ok = ok && val_field_names(raw, p->nf, names);
+	for (uint32_t i = 0; ok && i < p->nf; i++) {
+		p->f[i].name = names[i];
+		p->f[i].own_name = names[i] != raw[i];
+	}
+	free(raw);
+	free(names);
+	for (uint32_t i = 0; ok && i < p->nf; i++)
+		ok = (p->f[i].key = json_key(p->f[i].name, &p->f[i].keylen)) != NULL;
+	return ok;
 }
 
 static int member_cmp(const void *a, const void *b)
@@ -300,7 +275,7 @@ static void plan_free(struct plan *p)
 {
 	for (uint32_t i = 0; i < p->nf; i++) {
 		free(p->f[i].key);
-		if (p->f[i].name != p->f[i].f->name)
+		if (p->f[i].own_name)
 			free((char *)p->f[i].name);
 	}
 	free(p->f);
@@ -309,7 +284,7 @@ static void plan_free(struct plan *p)
 	free(p);
 }
 
-static struct plan *build(struct val *v, uint64_t mt, int depth)
+static struct plan *build(struct val *v, uint64_t mt)
 {
 	const struct clr_type *t = clr_type_of(v->c, mt, NULL);
 	if (!t || t->kind == CLR_KIND_FREE)
@@ -330,7 +305,7 @@ static struct plan *build(struct val *v, uint64_t mt, int depth)
 	p->type_json = b.p;
 	p->type_json_len = (uint32_t)b.len;
 	if (b.oom || (t->kind != CLR_KIND_ARRAY && t->kind != CLR_KIND_STRING &&
-		      !build_fields(v, p, depth))) {
+		      !build_fields(v, p))) {
 		plan_free(p);
 		return NULL;
 	}
@@ -381,21 +356,28 @@ static struct plan *lookup(struct val *v, uint64_t mt)
 	return NULL;
 }
 
+/* True when the plan of mt is being built further up this recursion. */
+static bool being_built(const struct val *v, uint64_t mt)
+{
+	for (unsigned i = 0; i < v->nbuilding; i++)
+		if (v->building[i] == mt)
+			return true;
+	return false;
+}
+
 struct plan *val_plan(struct val *v, uint64_t mt)
 {
-	static _Thread_local int depth;
 	pthread_mutex_lock(&v->lock);
 	struct plan *p = lookup(v, mt);
-	if (!p && depth < MAX_BUILD_DEPTH) {
-		depth++;
-		p = build(v, mt, depth);
-		depth--;
-		/* a plan built meanwhile by the recursion wins */
-		struct plan *q = p ? lookup(v, mt) : NULL;
-		if (q) {
-			plan_free(p);
-			p = q;
-		} else if (p && !insert(v, p)) {
+	/* A value type that (through its fields) contains itself is a cycle
+	 * no runtime builds: its inner occurrence gets no plan, once, rather
+	 * than the type being built again at every level. */
+	if (!p && !being_built(v, mt) && v->nbuilding < VAL_MAX_BUILD) {
+		v->building[v->nbuilding++] = mt;
+		v->nbuilt++;
+		p = build(v, mt);
+		v->nbuilding--;
+		if (p && !insert(v, p)) {
 			plan_free(p);
 			p = NULL;
 		}

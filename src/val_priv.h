@@ -11,6 +11,7 @@
 
 #define VAL_MAX_NEST 96       /* embedded structs and levels, together */
 #define VAL_MAX_ITEMS (1u << 28) /* elements of one collection walked */
+#define VAL_MAX_BUILD 32      /* value types embedded in value types */
 
 /* How a type renders. */
 enum vk {
@@ -29,6 +30,7 @@ struct plan;
 struct pfield {
 	const struct clr_field *f;
 	const char *name;     /* clean name (raw where clean names clash) */
+	bool own_name;        /* name is malloc'd (not the field's raw name) */
 	char *key;            /* "name": as JSON */
 	uint32_t keylen;
 	uint32_t off;         /* from the start of the instance data */
@@ -72,9 +74,15 @@ struct val {
 	uint64_t mt_mask, string_mt;
 	uint64_t max_items;    /* nodes one linked collection may have: no more
 				  than the dump could hold objects */
-	pthread_mutex_t lock;  /* guards the plan table */
+	pthread_mutex_t lock;  /* guards the plan table; held (it is recursive)
+				  while a plan and the plans it needs are built */
 	struct plan **tab;     /* open addressing by MethodTable */
 	size_t tab_cap, tab_n;
+	/* the MethodTables whose plans are being built, outermost first: a
+	 * value type met again among them is a cycle (damage) and is cut */
+	uint64_t building[VAL_MAX_BUILD];
+	unsigned nbuilding;
+	unsigned long nbuilt;  /* plans built: a count of work, for tests */
 };
 
 /* The rendering of one document: where it goes and the objects on the

@@ -24,7 +24,9 @@
 #include "dump.h"
 #include "fixture.h"
 #include "heap.h"
+#include "md.h"
 #include "val.h"
+#include "../src/val_priv.h"
 
 /* A private, writable mapping of a fixture dump and the layers on it. */
 struct dmg {
@@ -322,6 +324,60 @@ static void test_garbage_method_table(void **state)
 	dmg_close(&g);
 }
 
+/* A value type that contains itself, which no runtime loads: in a full
+ * dump's own metadata, Zoo.Line's From and To (Zoo.Point, a signature
+ * blob they share) are made Zoo.Line. Line's plan is built once with the
+ * cycle cut (not again at every level down to the build limit: 33 plans
+ * before), and an object holding a Line renders. */
+static void test_value_type_cycle(void **state)
+{
+	(void)state;
+	struct dmg g;
+	dmg_open(&g, "zoo.full.dmp");
+	uint64_t structs = first_of(&g, "Zoo.Structs");
+	uint64_t mt;
+	assert_true(as_u64(g.a, structs, &mt));
+	const struct clr_type *st = clr_type_of(g.c, mt & clr_mt_mask(g.c), NULL);
+	assert_non_null(st);
+	size_t n;
+	const struct clr_field *f = clr_type_fields(g.c, st, &n, NULL, NULL);
+	uint64_t line_mt = 0;
+	for (size_t i = 0; f && i < n; i++)
+		if (strcmp(f[i].name, "Line") == 0)
+			line_mt = clr_resolve_field(val_resolver(g.v), &f[i]);
+	const struct clr_type *line = line_mt ? clr_type_of(g.c, line_mt, NULL) : NULL;
+	assert_non_null(line);
+	f = clr_type_fields(g.c, line, &n, NULL, NULL);
+	const struct md *md = clr_module_md(g.c, line->module);
+	assert_non_null(md);
+	struct md_field mf = { 0 };
+	for (size_t i = 0; f && i < n; i++)
+		if (strcmp(f[i].name, "From") == 0)
+			assert_int_equal(md_field(md, f[i].token & 0xffffff, &mf), CH_OK);
+	/* 06 11 <TypeDef coded index>: the blob is in the dump's pages */
+	uint32_t coded = (line->token & 0xffffff) << 2;
+	assert_int_equal(mf.sig_len, 3);
+	assert_int_equal(mf.sig[1], MD_ELEM_VALUETYPE);
+	assert_true(coded < 0x80 && mf.sig >= g.map && mf.sig < g.map + g.len);
+	g.map[mf.sig + 2 - g.map] = (uint8_t)coded;
+
+	unsigned long built = g.v->nbuilt;
+	struct plan *p = val_plan(g.v, line_mt);
+	assert_non_null(p);
+	/* Line, and the enum Zoo.Color of its third field */
+	assert_int_equal(g.v->nbuilt - built, 2);
+	assert_int_equal(p->nf, 3);
+	assert_null(p->f[0].sub);
+	assert_null(p->f[1].sub);
+	assert_non_null(p->f[2].sub);
+	assert_ptr_equal(val_plan(g.v, line_mt), p);
+	assert_int_equal(g.v->nbuilt - built, 2);
+	char *s = render(&g, structs, 1 << 20);
+	assert_non_null(strstr(value_of(s, "Line"), "\"From\":{\"$error\":\"type not resolved\"}"));
+	free(s);
+	dmg_close(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -332,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_string_lengths),
 		cmocka_unit_test(test_array_lengths),
 		cmocka_unit_test(test_garbage_method_table),
+		cmocka_unit_test(test_value_type_cycle),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
