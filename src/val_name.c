@@ -29,16 +29,21 @@ struct cname {
 	size_t i;
 };
 
+/* The order of two names by their bytes, a prefix first. */
+static int name_order(const struct cname *x, const struct cname *y)
+{
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->s, y->s, n);
+	if (c || x->len == y->len)
+		return c;
+	return x->len < y->len ? -1 : 1;
+}
+
 static int cname_cmp(const void *a, const void *b)
 {
 	const struct cname *x = a, *y = b;
-	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(x->s, y->s, n);
-	if (c)
-		return c;
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
-	return x->i < y->i ? -1 : x->i > y->i;
+	int c = name_order(x, y);
+	return c ? c : x->i < y->i ? -1 : x->i > y->i;
 }
 
 static bool cname_eq(const struct cname *x, const struct cname *y)
@@ -52,10 +57,7 @@ static bool raw_taken(const struct cname *r, size_t n, const struct cname *c)
 	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		size_t k = r[mid].len < c->len ? r[mid].len : c->len;
-		int d = memcmp(r[mid].s, c->s, k);
-		if (d == 0 && r[mid].len != c->len)
-			d = r[mid].len < c->len ? -1 : 1;
+		int d = name_order(&r[mid], c);
 		if (d == 0)
 			return true;
 		if (d < 0)
