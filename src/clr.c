@@ -71,11 +71,15 @@ static enum ch_status read_offsets(struct clr *c, struct ch_err *err)
 	if (st != CH_OK)
 		return st;
 	/* GenericsDictInfo sits just before PerInstInfo's target; .NET 9's
-	 * descriptor names only NumTypeArgs. Layout: methodtable.h. */
+	 * descriptor names only NumTypeArgs. Layout (methodtable.h): 64-bit
+	 * has 4 bytes of padding before the two WORD counts, 32-bit none. */
+	unsigned pad = c->ps == 8 ? 4 : 0;
+	if (!clr_desc_size(c->desc, "GenericsDictInfo", &o->gd_size) || o->gd_size > 64)
+		o->gd_size = pad + 4;
 	if (!clr_desc_offset(c->desc, "GenericsDictInfo", "NumDicts", &o->gd_ndicts))
-		o->gd_ndicts = 4;
+		o->gd_ndicts = pad;
 	if (!clr_desc_offset(c->desc, "GenericsDictInfo", "NumTypeArgs", &o->gd_nargs))
-		o->gd_nargs = 6;
+		o->gd_nargs = pad + 2;
 	const struct need fields[] = {
 		{ "EEClass", "FieldDescList", &o->ee_fields },
 		{ "EEClass", "NumInstanceFields", &o->ee_ninst },

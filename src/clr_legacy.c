@@ -36,7 +36,7 @@ static const struct legacy_profile profiles[] = {
 			.mt_eeclass = 0x28, .mt_perinst = 0x30,
 			.ee_mt = 0x10,
 			.td_flags = 0x0, .ptd_arg = 0x8,
-			.gd_ndicts = 4, .gd_nargs = 6,
+			.gd_size = 8, .gd_ndicts = 4, .gd_nargs = 6,
 			/* Module::m_pSimpleName points into the module's own
 			 * image (its #Strings heap): the image is the mapping
 			 * that holds it. */

@@ -16,7 +16,7 @@ struct clr_off {
 	uint32_t ee_mt, ee_fields, ee_ninst, ee_nstatic, ee_nthread,
 		ee_attr, ee_elem;
 	uint32_t arr_rank; /* ArrayClass.Rank */
-	uint32_t gd_ndicts, gd_nargs;
+	uint32_t gd_size, gd_ndicts, gd_nargs; /* GenericsDictInfo, before PerInstInfo */
 	uint32_t ds_size, ds_gc, ds_nongc; /* DynamicStaticsInfo */
 	uint32_t td_flags, ptd_arg;
 	uint32_t mod_base, mod_peassembly, mod_typedef_map;

@@ -435,8 +435,8 @@ static bool load_type(struct clr *c, struct clr_type_ent *e, int depth)
 			uint64_t pii, dict;
 			uint16_t nd = 0, na = 0;
 			if (clr_rdptr(c, mt + o->mt_perinst, &pii) && pii &&
-			    as_read(c->a, pii - 8 + o->gd_ndicts, &nd, 2) == 2 &&
-			    as_read(c->a, pii - 8 + o->gd_nargs, &na, 2) == 2 &&
+			    as_read(c->a, pii - o->gd_size + o->gd_ndicts, &nd, 2) == 2 &&
+			    as_read(c->a, pii - o->gd_size + o->gd_nargs, &na, 2) == 2 &&
 			    nd > 0 && na <= MAX_TYPE_ARGS &&
 			    clr_rdptr(c, pii + (uint64_t)c->ps * (nd - 1u), &dict) && dict) {
 				unsigned k = 0;

@@ -8,7 +8,8 @@
  * block typed by rgBlockType (0xff unused), handles from +0x1000. Where
  * the segment list and a segment's back-pointer to its table sit moves
  * between runtime builds, so both are found by shape: a 64 KB-aligned
- * pointer in the table whose segment points back at the table.
+ * pointer in the table whose segment points back at the table. 32-bit
+ * segments have 240 blocks.
  *
  * Finalizer queue: GcDacVars.finalize_queue (+144: the address of the
  * workstation GC's CFinalize*; in server GC each heap's is at
@@ -27,11 +28,17 @@
 
 #define SEG_ALIGN 0x10000u
 #define SEG_HANDLES 0x1000u
-#define SEG_BLOCKS 120u
 #define BLOCK_HANDLES 64u
-#define SEG_BLOCK_TYPE 1560u
-#define BACKPTR_FROM 1900u
-#define BACKPTR_TO 2100u
+#define MAX_SEG_BLOCKS 240u
+/* A segment's header (handletablepriv.h, packed) sizes its per-block arrays
+ * by the blocks that fit: 120 of 64 handles on 64-bit, 240 on 32-bit.
+ * rgBlockType follows 13 bytes per block; the next and table pointers follow
+ * 16 bytes per block and the per-type arrays, whose size has moved between
+ * builds (seen: table at 2006 on x64, 3922 on x86). */
+#define SEG_BLOCKS(ps) ((SEG_ALIGN - SEG_HANDLES) / (ps) / BLOCK_HANDLES)
+#define SEG_BLOCK_TYPE(ps) (13u * SEG_BLOCKS(ps))
+#define BACKPTR_FROM(ps) (16u * SEG_BLOCKS(ps) - 20u)
+#define BACKPTR_TO(ps) (16u * SEG_BLOCKS(ps) + 180u)
 #define MAX_HANDLES (1u << 22)
 #define MAX_SEGS 65536u
 #define MAX_MAPS 64u
@@ -68,7 +75,7 @@ static bool rdptr(struct fsv *v, uint64_t va, uint64_t *out)
 /* The offset in a segment of its pointer back to table, or 0. */
 static unsigned backptr_off(struct fsv *v, uint64_t seg, uint64_t table)
 {
-	for (unsigned off = BACKPTR_FROM; off < BACKPTR_TO; off += 2) {
+	for (unsigned off = BACKPTR_FROM(v->ps); off < BACKPTR_TO(v->ps); off += 2) {
 		uint64_t p;
 		if (rdptr(v, seg + off, &p) && p == table)
 			return off;
@@ -104,10 +111,11 @@ static void walk_table(struct hcoll *hc, uint64_t table)
 			seg = p;
 	}
 	for (unsigned nseg = 0; seg && back && nseg < MAX_SEGS; nseg++) {
-		uint8_t types[SEG_BLOCKS];
-		if (as_read(v->a, seg + SEG_BLOCK_TYPE, types, sizeof types) != sizeof types)
+		uint8_t types[MAX_SEG_BLOCKS];
+		unsigned nblocks = SEG_BLOCKS(v->ps);
+		if (as_read(v->a, seg + SEG_BLOCK_TYPE(v->ps), types, nblocks) != nblocks)
 			break;
-		for (unsigned b = 0; b < SEG_BLOCKS; b++) {
+		for (unsigned b = 0; b < nblocks; b++) {
 			if (types[b] >= FSV_ROOT_FINALIZER)
 				continue;
 			for (unsigned i = 0; i < BLOCK_HANDLES; i++) {
@@ -127,8 +135,10 @@ static void walk_table(struct hcoll *hc, uint64_t table)
 	}
 }
 
-#define GCDAC_FINALIZE_QUEUE 144
-#define GCDAC_HEAP_FIELD_OFFSETS 240
+/* GcDacVars members after its three header words (gcinterface.dacvars.def) */
+#define GCDAC_MEMBER(ps, j) ((3u + (j)) * (uint64_t)(ps))
+#define GCDAC_FINALIZE_QUEUE 15
+#define GCDAC_HEAP_FIELD_OFFSETS 27
 #define HEAP_FIELD_FINALIZE_QUEUE 2
 #define MAX_FINALIZABLE (1u << 24)
 
@@ -170,12 +180,12 @@ static void finalizer_queues(struct hcoll *hc)
 	if (!gc->dacvars || gc->ngenerations < 1 || gc->ngenerations > 12)
 		return;
 	if (!gc->server) {
-		if (rdptr(v, gc->dacvars + GCDAC_FINALIZE_QUEUE, &var) && var && rdptr(v, var, &cf))
+		if (rdptr(v, gc->dacvars + GCDAC_MEMBER(v->ps, GCDAC_FINALIZE_QUEUE), &var) && var && rdptr(v, var, &cf))
 			walk_finalizer(hc, cf, gc->ngenerations);
 		return;
 	}
 	int32_t off;
-	if (!rdptr(v, gc->dacvars + GCDAC_HEAP_FIELD_OFFSETS, &offs) || !offs ||
+	if (!rdptr(v, gc->dacvars + GCDAC_MEMBER(v->ps, GCDAC_HEAP_FIELD_OFFSETS), &offs) || !offs ||
 	    !as_u32(v->a, offs + 4 * HEAP_FIELD_FINALIZE_QUEUE, (uint32_t *)&off) || off < 0)
 		return;
 	for (unsigned h = 0; h < gc->nheaps && h < MAX_HEAPS; h++) {

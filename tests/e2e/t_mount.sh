@@ -39,8 +39,10 @@ numq() {
 canon() { numq | jq -cS . | LC_ALL=C sort; }
 # A type name as its directory under types/ ('/' written %2F).
 tdir() { printf '%s' "${1//\//%2F}"; }
-# 16 hex digits of a "0x…" address.
-hex16() { printf '%016x' "$(( $1 ))"; }
+# An object's name under objects/: 16 hex digits of a "0x…" address (8 on a
+# 32-bit dump; HEXW is set per dump).
+HEXW=16
+hex16() { printf '%0*x' "$HEXW" "$(( $1 ))"; }
 show_diff() { # what want got
 	bad "$1 (< want, > got):"
 	diff "$2" "$3" | head -n 6 | cut -c1-300 | sed 's/^/    /' >&2
@@ -89,6 +91,7 @@ for d in $(e2e_dumps); do
 	dir=$(basename "$(dirname "$d")")
 	truth=$(e2e_truth "$d")
 	[ -f "$truth" ] || { bad "$dir/$name: no truth file"; continue; }
+	HEXW=$(( 2 * $("$CLRHEAP" info --json "$d" | jq .pointer_size) ))
 	n=$((n + 1))
 	m=$tmp/m$n
 	mkdir -p "$m"
@@ -226,7 +229,7 @@ for d in $(e2e_dumps); do
 		check "$w: readlink -f resolves through the cycle" \
 			test "$(readlink -f "$m/objects/$A/Next/Next/Next/Next")" = "$m/objects/$A"
 		# an address inside an object leads to it
-		inner=$(printf '%016x' $((ra + 9)))
+		inner=$(hex16 $((ra + 9)))
 		check "$w: an inner address links to its object" test "$(readlink "$m/objects/$inner")" = "$A"
 		check "$w: .type of a Node" test "$(readlink "$m/objects/$A/.type")" = ../../types/Zoo.Node
 		check "$w: base of Dog" test "$(readlink "$m/types/Zoo.Dog/base")" = ../Zoo.Animal
