@@ -89,16 +89,20 @@ static enum ch_status read_offsets(struct clr *c, struct ch_err *err)
 		{ "EEClass", "InternalCorElementType", &o->ee_elem },
 	};
 	o->have_fields = need_all(c, fields, 6, false, err) == CH_OK;
-	if (!o->have_fields && c->rt.major == 9) {
+	if (!o->have_fields && c->rt.major == 9 && c->ps == 8) {
 		/* .NET 9 publishes no EEClass fields but lays EEClass out as
 		 * 10 does (class.h; checked on 9.0.20 dumps: FieldDescs point
-		 * back at their type, counts match the metadata). */
+		 * back at their type, counts match the metadata). Windows
+		 * builds (FEATURE_COMINTEROP) have two more pointers after
+		 * m_pChunks: the COM wrapper template and the sparse vtable
+		 * map (seen on a win-x64 9.0.20 dump). */
+		unsigned com = dump_os(as_dump(c->a)) == DUMP_OS_WINDOWS ? 16 : 0;
 		o->ee_fields = 24;
-		o->ee_attr = 40;
-		o->ee_elem = 48;
-		o->ee_ninst = 50;
-		o->ee_nstatic = 54;
-		o->ee_nthread = 58;
+		o->ee_attr = 40 + com;
+		o->ee_elem = 48 + com;
+		o->ee_ninst = 50 + com;
+		o->ee_nstatic = 54 + com;
+		o->ee_nthread = 58 + com;
 		o->have_fields = true;
 	}
 	const struct need maps[] = {
