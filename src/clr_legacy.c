@@ -61,6 +61,34 @@ static const struct legacy_profile profiles[] = {
 			.map_count = 16, .map_mask = 24, .have_maps = true,
 		},
 	},
+	{
+		.major = 8, .os = DUMP_OS_WINDOWS, .arch = DUMP_ARCH_X86_64,
+		/* Windows differs from Linux where a Crst (a CRITICAL_SECTION,
+		 * 96 bytes smaller than PAL's) or a FEATURE_COMINTEROP member
+		 * comes first, and in the order of g_dacTable (found on an
+		 * 8.0.31 win-x64 dump; every other offset as on Linux). */
+		.dac_threadstore = 16, .dac_object = 43, .dac_string = 44, .dac_free = 55,
+		.off = {
+			.mt_flags = 0x0, .mt_base_size = 0x4, .mt_flags2 = 0x8,
+			.mt_token16 = 0xa, .mt_parent = 0x10, .mt_module = 0x18,
+			.mt_eeclass = 0x28, .mt_perinst = 0x30,
+			.ee_mt = 0x10,
+			.td_flags = 0x0, .ptd_arg = 0x8,
+			.gd_size = 8, .gd_ndicts = 4, .gd_nargs = 6,
+			.mod_name_in_image = 0xa8,
+			/* each link 0xa0 bytes after the gc_alloc_context */
+			.ts_first = 0x40, .th_link = 0, .ctx_before_link = 0xa0,
+			.gcac_ptr = 0, .gcac_limit = 8,
+			.rank_from_size = true, .have_threads = true,
+			/* EEClass: two COM pointers after m_pChunks */
+			.ee_fields = 24, .ee_attr = 56, .ee_elem = 64,
+			.ee_counts_at = 66, .ee_packed_at = 65,
+			.ee_ninst = 0, .ee_nstatic = 8, .ee_nthread = 24,
+			.have_fields = true,
+			.mod_typedef_map = 368, .map_next = 0, .map_data = 8,
+			.map_count = 16, .map_mask = 24, .have_maps = true,
+		},
+	},
 };
 
 static bool dac_var(struct clr *c, uint64_t table, unsigned i, uint64_t *var,
@@ -92,7 +120,7 @@ enum ch_status clr_legacy_open(struct clr *c, struct ch_err *err)
 	if (!p)
 		return ch_set_error(err, CH_EUNSUPPORTED,
 				    "%s: runtime %s on %s %s has no contract descriptor and no built-in "
-				    "offset table (supported without one: .NET 8 on linux x86_64)",
+				    "offset table (supported without one: .NET 8 on linux and windows x86_64)",
 				    dp, c->rt.product_version[0] ? c->rt.product_version : c->rt.file_version,
 				    dump_os_str(dump_os(d)), dump_arch_str(dump_arch(d)));
 	c->off = p->off;
