@@ -337,8 +337,9 @@ const struct clr_field *clr_type_fields(struct clr *c, const struct clr_type *t,
 	}
 	pthread_mutex_unlock(&c->lock);
 	*n = *cn;
+	/* a load that failed part way has fewer fields than its count */
 	if (ninstance)
-		*ninstance = *cinst;
+		*ninstance = *cinst < *cn ? *cinst : *cn;
 	if (ferr[0]) {
 		ch_set_error(err, CH_ECORRUPT, "%s: %s", dump_path(as_dump(c->a)), ferr);
 		return NULL;

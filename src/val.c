@@ -693,9 +693,10 @@ enum ch_status val_statics_json(struct val *v, const struct clr_type *t,
 				struct val_buf *b, struct ch_err *err)
 {
 	size_t n, ninst;
-	const struct clr_field *f = clr_type_fields(v->c, t, &n, &ninst, err);
-	if (!f && n)
-		return err ? err->status : CH_ECORRUPT;
+	struct ch_err ferr = { CH_OK, "" };
+	const struct clr_field *f = clr_type_fields(v->c, t, &n, &ninst, &ferr);
+	if (!f && ferr.status != CH_OK)
+		return ch_set_error(err, ferr.status, "%s", ferr.msg);
 	if (!clr_statics_supported(v->c))
 		return ch_set_error(err, CH_EUNSUPPORTED, "%s: static fields of runtime %s cannot be read yet",
 				    dump_path(as_dump(v->a)), clr_runtime(v->c)->product_version);

@@ -1,7 +1,7 @@
 /* test_val_bad.c - values from damaged copies of a real dump: a list size
  * past its array, a queue head out of range, unreadable entries, loops in
  * linked collections, huge string and array lengths, a garbage
- * MethodTable. Each renders valid JSON in bounded time and size: a
+ * MethodTable, a base class with more fields than its subclass. Each renders valid JSON in bounded time and size: a
  * collection whose fields do not add up shows its plain fields, damage is
  * marked with "$error", nothing crashes and nothing wrong is shown as
  * content. */
@@ -26,6 +26,7 @@
 #include "heap.h"
 #include "md.h"
 #include "val.h"
+#include "../src/clr_priv.h"
 #include "../src/val_priv.h"
 
 /* A private, writable mapping of a fixture dump and the layers on it. */
@@ -378,6 +379,44 @@ static void test_value_type_cycle(void **state)
 	dmg_close(&g);
 }
 
+/* A base class claiming more instance fields than its subclass: the
+ * subclass's fields cannot load, it says so, and no count runs past what
+ * was loaded (the statics renderer once allocated n - ninst, negative:
+ * found by fuzz_heap, corpus/heap/crash-statics-fields-partial). */
+static void test_base_with_more_fields(void **state)
+{
+	(void)state;
+	struct dmg g;
+	dmg_open(&g, "zoo.full.dmp");
+	uint64_t dog = first_of(&g, "Zoo.Dog"), mt;
+	assert_true(as_u64(g.a, dog, &mt));
+	const struct clr_type *t = clr_type_of(g.c, mt & clr_mt_mask(g.c), NULL);
+	assert_non_null(t);
+	const struct clr_type *base = clr_type_of(g.c, t->parent_mt, NULL);
+	assert_non_null(base);
+	assert_string_equal(base->name, "Zoo.Animal");
+	assert_int_equal(g.c->off.ee_counts_at, 0); /* .NET 10: u16 counts */
+	uint16_t own;
+	assert_int_equal(as_read(g.a, t->eeclass + g.c->off.ee_ninst, &own, 2), 2);
+	uint16_t more = (uint16_t)(own + 1);
+	poke(&g, base->eeclass + g.c->off.ee_ninst, &more, 2);
+
+	size_t n = 99, ninst = 99;
+	struct ch_err e = { CH_OK, "" };
+	assert_null(clr_type_fields(g.c, t, &n, &ninst, &e));
+	assert_int_equal(e.status, CH_ECORRUPT);
+	assert_non_null(strstr(e.msg, "field counts are inconsistent"));
+	assert_true(ninst <= n);
+	struct val_buf b;
+	val_buf_init(&b);
+	assert_int_equal(val_statics_json(g.v, t, &b, &e), CH_ECORRUPT);
+	assert_non_null(strstr(e.msg, "field counts are inconsistent"));
+	val_buf_free(&b);
+	char *s = render(&g, dog, 1 << 20);
+	free(s);
+	dmg_close(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -389,6 +428,7 @@ int main(void)
 		cmocka_unit_test(test_array_lengths),
 		cmocka_unit_test(test_garbage_method_table),
 		cmocka_unit_test(test_value_type_cycle),
+		cmocka_unit_test(test_base_with_more_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
