@@ -37,6 +37,8 @@
 
 struct fsv_opts {
 	unsigned depth;          /* JSON reference depth */
+	uint64_t max_items;      /* elements one JSON collection shows (0: default) */
+	uint32_t max_string;     /* characters one JSON string shows (0: default) */
 	size_t cache_bytes;      /* budget of the render cache */
 	const char *dump_path;   /* shown in dump.json and README.txt */
 	unsigned uid, gid;       /* owner of every node */

@@ -25,6 +25,14 @@
 #include "err.h"
 
 #define VAL_DEFAULT_DEPTH 3
+/* What one JSON document shows of a long string or a big collection (the
+ * mount's -o max_string, -o max_items): past it, a string becomes
+ * {"$string":"<its first characters>","$length":N} and a collection ends
+ * with {"$more":N} (in an object "$more":N), N what was left out. */
+#define VAL_DEFAULT_STRING (1u << 20) /* UTF-16 units */
+#define VAL_MAX_STRING (1u << 30)
+#define VAL_DEFAULT_ITEMS (1u << 20)
+#define VAL_MAX_SHOWN_ITEMS (1u << 28)
 #define VAL_MAX_DEPTH 64
 
 /* A growable output buffer. p is NUL-terminated when len > 0. An
@@ -50,6 +58,9 @@ void val_close(struct val *v);
 /* References are inlined to this depth (levels below the top object,
  * which is level 0); capped at VAL_MAX_DEPTH. Set before rendering. */
 void val_set_depth(struct val *v, unsigned depth);
+/* Sets the caps above (0 keeps the default; larger than the maximum is
+ * the maximum). Set before rendering. */
+void val_set_limits(struct val *v, uint64_t max_items, uint32_t max_string);
 unsigned val_depth(const struct val *v);
 
 /* The resolver val uses (owned by v), for callers that look types up. */

@@ -16,6 +16,7 @@ enum ch_status fsvv_open(struct fsv *v, struct ch_err *err)
 	if (st != CH_OK)
 		return st;
 	val_set_depth(v->val, v->o.depth);
+	val_set_limits(v->val, v->o.max_items, v->o.max_string);
 	v->r = val_resolver(v->val);
 	return CH_OK;
 }

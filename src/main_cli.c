@@ -3,11 +3,12 @@
  *   clrheap info DUMP [--json] [--search DIR]
  *   clrheap stat DUMP [--json] [--search DIR]
  *   clrheap types DUMP [--fields NAME] [--search DIR]
- *   clrheap objects DUMP --type NAME|--all [--depth N] [--search DIR]
- *   clrheap show DUMP ADDR [--depth N] [--search DIR]
+ *   clrheap objects DUMP --type NAME|--all [--depth N] [--max-items N] [--max-string N] [--search DIR]
+ *   clrheap show DUMP ADDR [--depth N] [--max-items N] [--max-string N] [--search DIR]
  *   clrheap statics DUMP --type NAME [--depth N] [--search DIR]
  *
  * Every failure prints one line on stderr and exits non-zero. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,8 @@ struct cli {
 	const char *addr;   /* show ADDR */
 	unsigned depth;
 	bool depth_set;
+	uint64_t max_items;
+	uint32_t max_string;
 	bool all;           /* objects --all */
 	const char *search[MAX_SEARCH];
 	int nsearch;
@@ -46,8 +49,8 @@ static void usage(FILE *f)
 	fputs("usage: clrheap info DUMP [--json] [--search DIR]\n"
 	      "       clrheap stat DUMP [--json] [--search DIR]\n"
 	      "       clrheap types DUMP [--fields NAME] [--search DIR]\n"
-	      "       clrheap objects DUMP --type NAME|--all [--depth N] [--search DIR]\n"
-	      "       clrheap show DUMP ADDR [--depth N] [--search DIR]\n"
+	      "       clrheap objects DUMP --type NAME|--all [--depth N] [--max-items N] [--max-string N] [--search DIR]\n"
+	      "       clrheap show DUMP ADDR [--depth N] [--max-items N] [--max-string N] [--search DIR]\n"
 	      "       clrheap statics DUMP --type NAME [--depth N] [--search DIR]\n"
 	      "Reads the managed heap of a .NET process dump without the DAC.\n",
 	      f);
@@ -85,6 +88,21 @@ static bool parse_args(struct cli *c, int argc, char **argv)
 			}
 			c->depth = (unsigned)d;
 			c->depth_set = true;
+		} else if ((strcmp(s, "--max-items") == 0 || strcmp(s, "--max-string") == 0) &&
+			   i + 1 < argc) {
+			bool items = s[6] == 'i';
+			unsigned long max = items ? VAL_MAX_SHOWN_ITEMS : VAL_MAX_STRING;
+			char *end;
+			errno = 0;
+			unsigned long x = strtoul(argv[++i], &end, 10);
+			if (*end || end == argv[i] || errno || x == 0 || x > max) {
+				ch_set_error(&c->err, CH_EARG, "%s takes 1..%lu", s, max);
+				return false;
+			}
+			if (items)
+				c->max_items = x;
+			else
+				c->max_string = (uint32_t)x;
 		} else if (strcmp(s, "--search") == 0 && i + 1 < argc) {
 			if (c->nsearch == MAX_SEARCH) {
 				ch_set_error(&c->err, CH_EARG, "too many --search folders");
@@ -388,8 +406,10 @@ static bool objects_cb(void *arg, uint64_t obj, uint64_t mt, uint64_t size)
 static enum ch_status open_val(struct cli *c, struct val **v)
 {
 	enum ch_status st = val_open(c->c, v, &c->err);
-	if (st == CH_OK)
+	if (st == CH_OK) {
 		val_set_depth(*v, c->depth_set ? c->depth : VAL_DEFAULT_DEPTH);
+		val_set_limits(*v, c->max_items, c->max_string);
+	}
 	return st;
 }
 

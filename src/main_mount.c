@@ -50,7 +50,9 @@ static void usage(FILE *f)
 	      "  -f                 stay in the foreground\n"
 	      "  -d                 debug: print every request (implies -f)\n"
 	      "  -o ro              always (the filesystem is read-only)\n"
-	      "  -o depth=N         references inlined in JSON (default 3)\n"
+	      "  -o depth=N         references inlined in JSON (default 3, at most 64)\n"
+	      "  -o max_items=N     elements of one collection shown in JSON (default 1048576)\n"
+	      "  -o max_string=N    characters of one string shown in JSON (default 1048576)\n"
 	      "  -o search=DIR      folder searched for module files the dump lacks\n"
 	      "  -o cache=MB        memory for rendered files (default 64)\n"
 	      "  -o allow_other     let other users read the mount\n"
@@ -116,6 +118,20 @@ static bool parse_opts(struct mnt *m, const char *list)
 				return false;
 			}
 			m->fo.depth = (unsigned)n;
+		} else if (strncmp(o, "max_items=", 10) == 0) {
+			if (!parse_uint(o + 10, VAL_MAX_SHOWN_ITEMS, &n) || n == 0) {
+				fprintf(stderr, "mount.clrheap: max_items=%s: a number from 1 to %u\n",
+					o + 10, VAL_MAX_SHOWN_ITEMS);
+				return false;
+			}
+			m->fo.max_items = n;
+		} else if (strncmp(o, "max_string=", 11) == 0) {
+			if (!parse_uint(o + 11, VAL_MAX_STRING, &n) || n == 0) {
+				fprintf(stderr, "mount.clrheap: max_string=%s: a number from 1 to %u\n",
+					o + 11, VAL_MAX_STRING);
+				return false;
+			}
+			m->fo.max_string = (uint32_t)n;
 		} else if (strncmp(o, "cache=", 6) == 0) {
 			if (!parse_uint(o + 6, 1u << 20, &n) || n == 0) {
 				fprintf(stderr, "mount.clrheap: cache=%s: megabytes, 1 or more\n", o + 6);

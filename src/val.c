@@ -139,6 +139,8 @@ enum ch_status val_open(struct clr *c, struct val **out, struct ch_err *err)
 	v->a = clr_as(c);
 	v->ps = clr_ptr_size(c);
 	v->depth = VAL_DEFAULT_DEPTH;
+	v->show_items = VAL_DEFAULT_ITEMS;
+	v->show_chars = VAL_DEFAULT_STRING;
 	v->mt_mask = clr_mt_mask(c);
 	v->string_mt = clr_string_mt(c);
 	size_t nr;
@@ -176,6 +178,14 @@ void val_close(struct val *v)
 void val_set_depth(struct val *v, unsigned depth)
 {
 	v->depth = depth > VAL_MAX_DEPTH ? VAL_MAX_DEPTH : depth;
+}
+
+void val_set_limits(struct val *v, uint64_t max_items, uint32_t max_string)
+{
+	if (max_items)
+		v->show_items = max_items > VAL_MAX_SHOWN_ITEMS ? VAL_MAX_SHOWN_ITEMS : max_items;
+	if (max_string)
+		v->show_chars = max_string > VAL_MAX_STRING ? VAL_MAX_STRING : max_string;
 }
 
 unsigned val_depth(const struct val *v)

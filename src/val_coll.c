@@ -5,6 +5,7 @@
  * content. */
 #include "val_priv.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -85,6 +86,33 @@ static void arr_elem(struct rctx *rc, const struct arr *a, uint64_t i, unsigned 
 		  MD_ELEM_VALUETYPE : a->elem, a->ep, level);
 }
 
+/* Collections in JSON show at most show_items elements (-o max_items):
+ * next_shown starts the next element, or counts it in *more once the cap
+ * is reached (the caller walks on without rendering it); emit_more ends
+ * the collection with what was left out. */
+static bool next_shown(struct rctx *rc, bool *first, uint64_t *shown, uint64_t *more)
+{
+	if (*shown >= rc->v->show_items) {
+		(*more)++;
+		return false;
+	}
+	if (!*first)
+		vb_ch(rc->b, ',');
+	*first = false;
+	(*shown)++;
+	return true;
+}
+
+static void emit_more(struct rctx *rc, uint64_t more, bool by_name, bool first)
+{
+	char s[64];
+	if (!more)
+		return;
+	snprintf(s, sizeof s, "%s%s%" PRIu64 "%s", first ? "" : ",",
+		 by_name ? "\"$more\":" : "{\"$more\":", more, by_name ? "" : "}");
+	vb_str(rc->b, s);
+}
+
 /* Row-major nesting of a multi-dimensional array. */
 static void emit_dim(struct rctx *rc, const struct arr *a, unsigned d, uint64_t *idx,
 		     unsigned level)
@@ -94,7 +122,9 @@ static void emit_dim(struct rctx *rc, const struct arr *a, unsigned d, uint64_t 
 	for (unsigned k = d + 1; k < a->rank; k++)
 		stride *= a->len[k];
 	uint64_t base = *idx;
-	for (uint32_t i = 0; i < a->len[d]; i++) {
+	/* each row shows its first elements, as a one-dimensional array */
+	uint32_t shown = a->len[d] < rc->v->show_items ? a->len[d] : (uint32_t)rc->v->show_items;
+	for (uint32_t i = 0; i < shown; i++) {
 		if (i)
 			vb_ch(rc->b, ',');
 		if (d + 1 < a->rank) {
@@ -106,6 +136,7 @@ static void emit_dim(struct rctx *rc, const struct arr *a, unsigned d, uint64_t 
 			vb_str(rc->b, "null");
 		}
 	}
+	emit_more(rc, a->len[d] - shown, false, shown == 0);
 	vb_ch(rc->b, ']');
 }
 
@@ -125,11 +156,13 @@ void emit_array(struct rctx *rc, const struct plan *p, uint64_t addr, unsigned l
 		return;
 	}
 	vb_ch(rc->b, '[');
-	for (uint64_t i = 0; i < a.n && !rc->b->oom; i++) {
+	uint64_t shown = a.n < rc->v->show_items ? a.n : rc->v->show_items;
+	for (uint64_t i = 0; i < shown && !rc->b->oom; i++) {
 		if (i)
 			vb_ch(rc->b, ',');
 		arr_elem(rc, &a, i, level);
 	}
+	emit_more(rc, a.n - shown, false, shown == 0);
 	vb_ch(rc->b, ']');
 }
 
@@ -168,7 +201,7 @@ static struct plan *obj_plan(struct rctx *rc, uint64_t obj)
 /* A key of a dictionary shown as a JSON object: the string itself. */
 static void emit_key(struct rctx *rc, uint64_t str)
 {
-	if (str && val_obj_mt(rc->v, str) == rc->v->string_mt)
+	if (str && val_obj_mt(rc->v, str) == rc->v->string_mt && leaf_string_fits(rc, str))
 		leaf_string(rc, str, true);
 	else
 		vb_hexaddr(rc->b, str);
@@ -214,7 +247,8 @@ static bool emit_list_like(struct rctx *rc, const struct plan *p, const struct s
 	    (p->kind == VK_QUEUE && (head < 0 || (a.n && (uint64_t)head >= a.n))))
 		return false;
 	vb_ch(rc->b, '[');
-	for (int32_t i = 0; i < size && !rc->b->oom; i++) {
+	uint64_t shown = (uint64_t)size < rc->v->show_items ? (uint64_t)size : rc->v->show_items;
+	for (int32_t i = 0; (uint64_t)i < shown && !rc->b->oom; i++) {
 		if (i)
 			vb_ch(rc->b, ',');
 		uint64_t k = p->kind == VK_STACK ? (uint64_t)(size - 1 - i) :
@@ -222,6 +256,7 @@ static bool emit_list_like(struct rctx *rc, const struct plan *p, const struct s
 			     (uint64_t)i;
 		arr_elem(rc, &a, k, level);
 	}
+	emit_more(rc, (uint64_t)size - shown, false, shown == 0);
 	vb_ch(rc->b, ']');
 	return true;
 }
@@ -259,6 +294,7 @@ static bool emit_hashed(struct rctx *rc, const struct plan *p, const struct span
 		return false;
 	vb_ch(rc->b, by_name ? '{' : '[');
 	bool first = true;
+	uint64_t shown = 0, more = 0;
 	for (int32_t i = 0; i < count && !rc->b->oom; i++) {
 		struct span es = { a.sp.p ? a.sp.p + (uint64_t)i * a.comp : NULL,
 				   a.sp.addr + (uint64_t)i * a.comp, a.comp };
@@ -267,14 +303,14 @@ static bool emit_hashed(struct rctx *rc, const struct plan *p, const struct span
 			continue;
 		if (hf ? hash < 0 : next < -1)
 			continue; /* a freed entry */
-		if (!first)
-			vb_ch(rc->b, ',');
-		first = false;
+		if (!next_shown(rc, &first, &shown, &more))
+			continue;
 		if (dict)
 			emit_pair(rc, by_name, &es, kf, vf, level);
 		else
 			emit_slot(rc, &es, kf->off, kf->elem, kf->sub, level);
 	}
+	emit_more(rc, more, by_name, first);
 	vb_ch(rc->b, by_name ? '}' : ']');
 	return true;
 }
@@ -287,6 +323,7 @@ static bool emit_cqueue(struct rctx *rc, const struct plan *p, const struct span
 	uint64_t seg = rd_ref(rc, s, p->df[0]), slow = seg;
 	vb_ch(rc->b, '[');
 	bool first = true;
+	uint64_t shown = 0, more = 0;
 	size_t mark = rc->b->len - 1;
 	for (uint64_t steps = 1; seg; steps++) {
 		struct plan *sp = obj_plan(rc, seg);
@@ -316,10 +353,8 @@ static bool emit_cqueue(struct rctx *rc, const struct plan *p, const struct span
 			uint64_t k = (uint64_t)i & (a.n - 1);
 			struct span es = { a.sp.p ? a.sp.p + k * a.comp : NULL,
 					   a.sp.addr + k * a.comp, a.comp };
-			if (!first)
-				vb_ch(rc->b, ',');
-			first = false;
-			emit_slot(rc, &es, item->off, item->elem, item->sub, level);
+			if (next_shown(rc, &first, &shown, &more))
+				emit_slot(rc, &es, item->off, item->elem, item->sub, level);
 		}
 		seg = rd_ref(rc, &ss, next_f);
 		if (!(steps & 1)) /* a loop of segments is damage */
@@ -327,6 +362,7 @@ static bool emit_cqueue(struct rctx *rc, const struct plan *p, const struct span
 		if (seg && seg == slow)
 			goto bad;
 	}
+	emit_more(rc, more, false, first);
 	vb_ch(rc->b, ']');
 	return true;
 bad:
@@ -357,6 +393,7 @@ static bool emit_cdict(struct rctx *rc, const struct plan *p, const struct span 
 	size_t mark = rc->b->len;
 	vb_ch(rc->b, by_name ? '{' : '[');
 	bool first = true;
+	uint64_t shown = 0, more = 0;
 	uint64_t budget = rc->v->max_items;
 	for (uint64_t i = 0; i < a.n && !rc->b->oom; i++) {
 		uint64_t off = i * a.comp + (inner ? inner->off : 0);
@@ -371,10 +408,8 @@ static bool emit_cdict(struct rctx *rc, const struct plan *p, const struct span 
 			if (!kf || !vf || !nf)
 				goto bad;
 			struct span ns = obj_span(rc, node);
-			if (!first)
-				vb_ch(rc->b, ',');
-			first = false;
-			emit_pair(rc, by_name, &ns, kf, vf, level);
+			if (next_shown(rc, &first, &shown, &more))
+				emit_pair(rc, by_name, &ns, kf, vf, level);
 			node = sp_ptr(rc->v, &ns, nf->off);
 			if (++steps & 1) /* a loop in a chain is damage */
 				slow = val_rdptr(rc->v, slow + rc->v->ps + nf->off);
@@ -382,6 +417,7 @@ static bool emit_cdict(struct rctx *rc, const struct plan *p, const struct span 
 				goto bad;
 		}
 	}
+	emit_more(rc, more, by_name, first);
 	vb_ch(rc->b, by_name ? '}' : ']');
 	return true;
 bad:
@@ -397,6 +433,7 @@ static bool emit_fslist(struct rctx *rc, uint64_t obj, unsigned level)
 	size_t mark = rc->b->len;
 	vb_ch(rc->b, '[');
 	bool first = true;
+	uint64_t shown = 0, more = 0;
 	uint64_t slow = obj;
 	for (uint64_t node = obj, n = 0;; n++) {
 		if (n >= rc->v->max_items)
@@ -410,16 +447,15 @@ static bool emit_fslist(struct rctx *rc, uint64_t obj, unsigned level)
 		uint64_t tail = sp_ptr(rc->v, &ns, tf->off);
 		if (!tail) /* the empty list ends every list */
 			break;
-		if (!first)
-			vb_ch(rc->b, ',');
-		first = false;
-		emit_slot(rc, &ns, hf->off, hf->elem, hf->sub, level);
+		if (next_shown(rc, &first, &shown, &more))
+			emit_slot(rc, &ns, hf->off, hf->elem, hf->sub, level);
 		node = tail;
 		if (n & 1) /* a list that loops is damage */
 			slow = val_rdptr(rc->v, slow + rc->v->ps + tf->off);
 		if (node == slow)
 			goto bad;
 	}
+	emit_more(rc, more, false, first);
 	vb_ch(rc->b, ']');
 	return true;
 bad:
@@ -441,6 +477,7 @@ static bool emit_fstree(struct rctx *rc, const struct plan *p, const struct span
 	size_t mark = rc->b->len;
 	vb_ch(rc->b, by_name ? '{' : '[');
 	bool first = true;
+	uint64_t shown = 0, more = 0;
 	uint64_t budget = rc->v->max_items;
 	while (node || top) {
 		if (!budget--)
@@ -463,15 +500,15 @@ static bool emit_fstree(struct rctx *rc, const struct plan *p, const struct span
 		if (!kf || (map && !vf))
 			goto bad;
 		struct span ns = obj_span(rc, node);
-		if (!first)
-			vb_ch(rc->b, ',');
-		first = false;
-		if (map)
-			emit_pair(rc, by_name, &ns, kf, vf, level);
-		else
-			emit_slot(rc, &ns, kf->off, kf->elem, kf->sub, level);
+		if (next_shown(rc, &first, &shown, &more)) {
+			if (map)
+				emit_pair(rc, by_name, &ns, kf, vf, level);
+			else
+				emit_slot(rc, &ns, kf->off, kf->elem, kf->sub, level);
+		}
 		node = rf ? sp_ptr(rc->v, &ns, rf->off) : 0;
 	}
+	emit_more(rc, more, by_name, first);
 	vb_ch(rc->b, by_name ? '}' : ']');
 	return true;
 bad:

@@ -9,7 +9,6 @@
 
 #include "rdr.h"
 
-#define MAX_STRING_CHARS (1u << 30) /* a longer length is damage */
 
 static const char hexd[] = "0123456789abcdef";
 
@@ -146,12 +145,14 @@ void vb_utf8(struct val_buf *b, const char *s, size_t n, bool json)
 	b->p[b->len] = '\0';
 }
 
-/* A string object's characters. */
+/* A string object's characters. In JSON, one longer than the cap shows
+ * its first characters (a surrogate pair is never split) as
+ * {"$string":"...","$length":N}. */
 void leaf_string(struct rctx *rc, uint64_t addr, bool json)
 {
 	struct val *v = rc->v;
 	uint32_t n;
-	if (!as_u32(v->a, addr + v->ps, &n) || n > MAX_STRING_CHARS) {
+	if (!as_u32(v->a, addr + v->ps, &n) || n > VAL_MAX_STRING) {
 		if (json) {
 			vb_put(rc->b, "{\"$ref\":", 8);
 			vb_hexaddr(rc->b, addr);
@@ -161,12 +162,8 @@ void leaf_string(struct rctx *rc, uint64_t addr, bool json)
 	}
 	uint64_t chars = addr + v->ps + 4;
 	const uint8_t *p = n ? as_ptr(v->a, chars, (size_t)n * 2) : (const uint8_t *)"";
-	if (p) {
-		val_utf16(rc->b, p, n, json);
-		return;
-	}
 	uint8_t last[2];
-	if (as_read(v->a, chars + 2 * (uint64_t)n - 2, last, 2) != 2) {
+	if (!p && as_read(v->a, chars + 2 * (uint64_t)n - 2, last, 2) != 2) {
 		/* its length runs past what the dump holds: damage */
 		if (json) {
 			vb_put(rc->b, "{\"$ref\":", 8);
@@ -175,24 +172,50 @@ void leaf_string(struct rctx *rc, uint64_t addr, bool json)
 		}
 		return;
 	}
-	/* not contiguous in the dump: convert it in pieces that never split
-	 * a surrogate pair; stop where the dump has no more of it */
-	uint8_t tmp[8192];
-	if (json)
-		vb_ch(rc->b, '"');
-	for (uint64_t i = 0; i < n;) {
-		size_t want = n - i < sizeof tmp / 2 ? (size_t)(n - i) : sizeof tmp / 2;
-		size_t got = as_read(v->a, chars + 2 * i, tmp, want * 2) / 2;
-		if (got == 0)
-			break;
-		unsigned unit = rdr_le16(tmp + 2 * (got - 1));
-		if (got > 1 && i + got < n && unit >= 0xd800 && unit <= 0xdbff)
-			got--; /* its low half comes with the next piece */
-		utf16_body(rc->b, tmp, got, json);
-		i += got;
+	uint32_t show = n;
+	if (json && n > v->show_chars) {
+		uint8_t u[2];
+		show = v->show_chars;
+		if (as_read(v->a, chars + 2 * (uint64_t)show - 2, u, 2) == 2 &&
+		    rdr_le16(u) >= 0xd800 && rdr_le16(u) <= 0xdbff)
+			show--;
+		vb_str(rc->b, "{\"$string\":");
 	}
-	if (json)
-		vb_ch(rc->b, '"');
+	if (p) {
+		val_utf16(rc->b, p, show, json);
+	} else {
+		/* not contiguous in the dump: convert it in pieces that never
+		 * split a surrogate pair; stop where the dump has no more of it */
+		uint8_t tmp[8192];
+		if (json)
+			vb_ch(rc->b, '"');
+		for (uint64_t i = 0; i < show;) {
+			size_t want = show - i < sizeof tmp / 2 ? (size_t)(show - i) : sizeof tmp / 2;
+			size_t got = as_read(v->a, chars + 2 * i, tmp, want * 2) / 2;
+			if (got == 0)
+				break;
+			unsigned unit = rdr_le16(tmp + 2 * (got - 1));
+			if (got > 1 && i + got < show && unit >= 0xd800 && unit <= 0xdbff)
+				got--; /* its low half comes with the next piece */
+			utf16_body(rc->b, tmp, got, json);
+			i += got;
+		}
+		if (json)
+			vb_ch(rc->b, '"');
+	}
+	if (show != n) {
+		char len[32];
+		snprintf(len, sizeof len, ",\"$length\":%" PRIu32 "}", n);
+		vb_str(rc->b, len);
+	}
+}
+
+/* Whether a string's length is within the JSON cap (a dictionary key
+ * longer than that is shown by its address). */
+bool leaf_string_fits(struct rctx *rc, uint64_t addr)
+{
+	uint32_t n;
+	return as_u32(rc->v->a, addr + rc->v->ps, &n) && n <= rc->v->show_chars;
 }
 
 /* ---- primitives ---- */

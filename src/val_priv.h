@@ -74,6 +74,8 @@ struct val {
 	uint64_t mt_mask, string_mt;
 	uint64_t max_items;    /* nodes one linked collection may have: no more
 				  than the dump could hold objects */
+	uint64_t show_items;   /* elements one JSON collection shows */
+	uint32_t show_chars;   /* UTF-16 units one JSON string shows */
 	pthread_mutex_t lock;  /* guards the plan table; held (it is recursive)
 				  while a plan and the plans it needs are built */
 	struct plan **tab;     /* open addressing by MethodTable */
@@ -157,6 +159,7 @@ void leaf_prim(struct rctx *rc, uint8_t elem, const struct span *s, uint64_t off
 void leaf_enum(struct rctx *rc, const struct plan *p, uint64_t bits, bool json);
 /* The string object at addr (its characters). */
 void leaf_string(struct rctx *rc, uint64_t addr, bool json);
+bool leaf_string_fits(struct rctx *rc, uint64_t addr);
 /* Size in bytes of a primitive element type (0 for others). */
 unsigned elem_size(uint8_t elem, unsigned ps);
 uint64_t load_bits(const uint8_t *p, unsigned size);

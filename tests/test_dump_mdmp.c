@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <glob.h>
+#include <stdbool.h>
+#include <string.h>
 
 #include "as.h"
 #include "dump.h"
@@ -633,6 +636,55 @@ static void test_padded_lists(void **state)
 	mk_free(&b);
 }
 
+/* The Windows fixtures: full-memory minidumps of .NET apps under Wine
+ * (fixtures/make-dumps.sh, contrib/windump). Each names its architecture
+ * (win-x64, win-x86), holds the process's threads and the runtime
+ * coreclr.dll with all its pages, and its memory lies inside the file. */
+static void test_windows_fixtures(void **state)
+{
+	(void)state;
+	char pat[4096];
+	fixture_path(pat, sizeof pat, "*-win-*.full.dmp");
+	glob_t g;
+	if (glob(pat, 0, NULL, &g) != 0)
+		fail_msg("no Windows fixtures (%s)", pat);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		struct dump *d;
+		struct ch_err err = { 0 };
+		if (dump_open(g.gl_pathv[i], &d, &err) != CH_OK)
+			fail_msg("%s", err.msg);
+		bool x86 = strstr(g.gl_pathv[i], "-win-x86") != NULL;
+		assert_int_equal(dump_format(d), DUMP_FMT_MDMP);
+		assert_int_equal(dump_os(d), DUMP_OS_WINDOWS);
+		assert_int_equal(dump_arch(d), x86 ? DUMP_ARCH_X86 : DUMP_ARCH_X86_64);
+		assert_int_equal(dump_ptr_size(d), x86 ? 4 : 8);
+		size_t n, len;
+		assert_true(dump_threads(d, &n) != NULL && n >= 3);
+		const struct dump_range *r = dump_ranges(d, &n);
+		dump_bytes(d, &len);
+		assert_true(n > 100);
+		for (size_t k = 0; k < n; k++)
+			assert_true(r[k].size > 0 && r[k].file_off <= len && len - r[k].file_off >= r[k].size);
+		const struct dump_module *m = dump_modules(d, &n), *rt = NULL;
+		for (size_t k = 0; k < n; k++)
+			if (strcmp(m[k].name, "coreclr.dll") == 0)
+				rt = &m[k];
+		assert_non_null(rt);
+		assert_true(rt->pe_timestamp != 0 && rt->pe_size == rt->size && rt->version != 0);
+		struct as *a;
+		assert_int_equal(as_open(d, &a, &err), CH_OK);
+		uint8_t mz[2];
+		assert_int_equal(as_read(a, rt->base, mz, 2), 2);
+		assert_memory_equal(mz, "MZ", 2);
+		uint8_t last;
+		assert_int_equal(as_read(a, rt->base + rt->size - 1, &last, 1), 1);
+		as_close(a);
+		dump_close(d);
+	}
+	assert_true(g.gl_pathc >= 2);
+	globfree(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -647,6 +699,7 @@ int main(void)
 		cmocka_unit_test(test_header_checks),
 		cmocka_unit_test(test_list_checks),
 		cmocka_unit_test(test_padded_lists),
+		cmocka_unit_test(test_windows_fixtures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,8 @@
 #  - writes fail with EROFS, missing paths with ENOENT, find over a whole
 #    type directory ends;
 #  - 8 parallel readers read the same bytes as one reader.
+#  - -o max_items / max_string cut collections and strings in JSON.
+# T_MOUNT_ONLY="DUMP..." limits the per-dump part to those dumps.
 # No /dev/fuse is a failure, not a skip: the filesystem is the product.
 . "$(dirname "$0")/lib.sh"
 MOUNT=${MOUNT:-$BUILD/mount.clrheap}
@@ -76,6 +78,21 @@ if "$MOUNT" "$d0" "$m" -o rw,noauto,nofail,x-systemd.automount,depth=1,cache=8,m
 else
 	bad "mount with helper options failed: $(cat "$tmp/err")"
 fi
+# the JSON caps: collections end with {"$more":N}, long strings are cut
+check "max_items=0 is refused" bash -c "! '$MOUNT' '$d0' '$m' -o max_items=0 2>'$tmp/err' && grep -q max_items '$tmp/err'"
+check "max_string above the maximum is refused" bash -c "! '$MOUNT' '$d0' '$m' -o max_string=9999999999 2>/dev/null"
+if "$MOUNT" "$d0" "$m" -o max_items=2,max_string=3 2>"$tmp/err"; then
+	jq -c '{Ints, Breed: .Animals[0].Breed}' "$m/types/Zoo.Collections/instances.jsonl" >"$tmp/capped"
+	full=$(ls "$m"/types/Zoo.Collections/instances/*/Ints/.items | wc -l)
+	check "max_items=2: Ints shows 2 of $full and {\"\$more\":$((full - 2))}" \
+		test "$(jq -c .Ints "$tmp/capped" | sed 's/.*,{/{/')" = "{\"\$more\":$((full - 2))}]"
+	check "max_string=3: a string of more is cut, with its length" \
+		test "$(jq -c .Breed "$tmp/capped")" = "$("$CLRHEAP" objects "$d0" --type Zoo.Collections |
+			jq -c '.Animals[0].Breed | {"$string": .[0:3], "$length": length}')"
+	umnt "$m"
+else
+	bad "mount with -o max_items,max_string failed: $(cat "$tmp/err")"
+fi
 # -f stays in the foreground until unmounted
 "$MOUNT" "$d0" "$m" -f 2>"$tmp/err" &
 fg=$!
@@ -86,7 +103,7 @@ check "-f returns 0 after unmount" wait $fg
 
 # ---- every dump ----------------------------------------------------------
 n=0
-for d in $(e2e_dumps); do
+for d in ${T_MOUNT_ONLY:-$(e2e_dumps)}; do
 	name=$(basename "$d")
 	dir=$(basename "$(dirname "$d")")
 	truth=$(e2e_truth "$d")
