@@ -8,9 +8,9 @@
  * heap memory, which is why this exists). The flags are those a user's full
  * dump of a .NET process has: all memory, handles, thread information.
  *
- * Build (see Makefile here):
- *     x86_64-w64-mingw32-gcc -O2 -o windump64.exe windump.c -ldbghelp
- *     i686-w64-mingw32-gcc   -O2 -o windump32.exe windump.c -ldbghelp
+ * Built by fixtures/make-dumps.sh into its work folder, as:
+ *     x86_64-w64-mingw32-gcc -O2 -Wall -o windump64.exe windump.c -ldbghelp
+ *     i686-w64-mingw32-gcc   -O2 -Wall -o windump32.exe windump.c -ldbghelp
  * A 32-bit target needs the 32-bit dumper.
  *
  * Wine 8's MiniDumpWriteDump, when it has to set up the symbol handler itself,
