@@ -23,70 +23,56 @@ struct legacy_profile {
 	struct clr_off off;
 };
 
+/* What .NET 8 x64 lays out alike on Linux and Windows. MethodTable: flags,
+ * base size, u16 flags2, u16 TypeDef RID, ..., parent, loader module,
+ * writeable data, EEClass or canonical MT, PerInstInfo / array element
+ * type. Module::m_TypeDefToMethodTableMap is a LookupMap as in 10 (next,
+ * table, count, supported flags). ThreadStore::m_ThreadList leads from
+ * link to link, each some bytes after its thread's gc_alloc_context.
+ * EEClass: FieldDescList as in 10; the counts are the DWORDs that follow
+ * the fixed fields (their size is the byte after the packed flag), when
+ * that flag says they are not bit-packed: [0] instance fields, [2]
+ * statics, [6] thread statics. Module::m_pSimpleName points into the
+ * module's own image (its #Strings heap): the image is the mapping that
+ * holds it. */
+#define NET8_X64_COMMON                                                      \
+	.mt_flags = 0x0, .mt_base_size = 0x4, .mt_flags2 = 0x8,              \
+	.mt_token16 = 0xa, .mt_parent = 0x10, .mt_module = 0x18,             \
+	.mt_eeclass = 0x28, .mt_perinst = 0x30, .ee_mt = 0x10,               \
+	.td_flags = 0x0, .ptd_arg = 0x8,                                     \
+	.gd_size = 8, .gd_ndicts = 4, .gd_nargs = 6,                         \
+	.th_link = 0, .gcac_ptr = 0, .gcac_limit = 8,                        \
+	.rank_from_size = true, .have_threads = true,                        \
+	.ee_fields = 24, .ee_ninst = 0, .ee_nstatic = 8, .ee_nthread = 24,   \
+	.have_fields = true,                                                 \
+	.map_next = 0, .map_data = 8, .map_count = 16, .map_mask = 24,       \
+	.have_maps = true
+
 static const struct legacy_profile profiles[] = {
 	{
 		.major = 8, .os = DUMP_OS_LINUX, .arch = DUMP_ARCH_X86_64,
 		.dac_threadstore = 16, .dac_object = 40, .dac_string = 43, .dac_free = 54,
 		.off = {
-			/* MethodTable: flags, base size, u16 flags2, u16 TypeDef
-			 * RID, ..., parent, loader module, writeable data, EEClass
-			 * or canonical MT, PerInstInfo / array element type. */
-			.mt_flags = 0x0, .mt_base_size = 0x4, .mt_flags2 = 0x8,
-			.mt_token16 = 0xa, .mt_parent = 0x10, .mt_module = 0x18,
-			.mt_eeclass = 0x28, .mt_perinst = 0x30,
-			.ee_mt = 0x10,
-			.td_flags = 0x0, .ptd_arg = 0x8,
-			.gd_size = 8, .gd_ndicts = 4, .gd_nargs = 6,
-			/* Module::m_pSimpleName points into the module's own
-			 * image (its #Strings heap): the image is the mapping
-			 * that holds it. */
+			NET8_X64_COMMON,
 			.mod_name_in_image = 0x108,
-			/* ThreadStore::m_ThreadList head; each link sits 0x90
-			 * bytes after the thread's gc_alloc_context. */
-			.ts_first = 160, .th_link = 0, .ctx_before_link = 0x90,
-			.gcac_ptr = 0, .gcac_limit = 8,
-			.rank_from_size = true, .have_threads = true,
-			/* EEClass: FieldDescList, attributes and element type
-			 * as in 10; the counts are the DWORDs that follow the
-			 * fixed fields (their size is the byte at +50), when
-			 * the byte at +49 says they are not bit-packed: [0]
-			 * instance fields, [2] statics, [6] thread statics. */
-			.ee_fields = 24, .ee_attr = 40, .ee_elem = 48,
-			.ee_counts_at = 50, .ee_packed_at = 49,
-			.ee_ninst = 0, .ee_nstatic = 8, .ee_nthread = 24,
-			.have_fields = true,
-			/* Module::m_TypeDefToMethodTableMap, a LookupMap as in
-			 * 10: next, table, count, supported flags. */
-			.mod_typedef_map = 752, .map_next = 0, .map_data = 8,
-			.map_count = 16, .map_mask = 24, .have_maps = true,
+			.ts_first = 160, .ctx_before_link = 0x90,
+			.ee_attr = 40, .ee_elem = 48, .ee_counts_at = 50, .ee_packed_at = 49,
+			.mod_typedef_map = 752,
 		},
 	},
 	{
 		.major = 8, .os = DUMP_OS_WINDOWS, .arch = DUMP_ARCH_X86_64,
-		/* Windows differs from Linux where a Crst (a CRITICAL_SECTION,
-		 * 96 bytes smaller than PAL's) or a FEATURE_COMINTEROP member
-		 * comes first, and in the order of g_dacTable (found on an
-		 * 8.0.31 win-x64 dump; every other offset as on Linux). */
+		/* Windows differs where a Crst (a CRITICAL_SECTION, 96 bytes
+		 * smaller than PAL's) or a FEATURE_COMINTEROP member comes
+		 * first (two COM pointers after EEClass::m_pChunks), and in the
+		 * order of g_dacTable (found on an 8.0.31 win-x64 dump). */
 		.dac_threadstore = 16, .dac_object = 43, .dac_string = 44, .dac_free = 55,
 		.off = {
-			.mt_flags = 0x0, .mt_base_size = 0x4, .mt_flags2 = 0x8,
-			.mt_token16 = 0xa, .mt_parent = 0x10, .mt_module = 0x18,
-			.mt_eeclass = 0x28, .mt_perinst = 0x30,
-			.ee_mt = 0x10,
-			.td_flags = 0x0, .ptd_arg = 0x8,
-			.gd_size = 8, .gd_ndicts = 4, .gd_nargs = 6,
+			NET8_X64_COMMON,
 			.mod_name_in_image = 0xa8,
-			/* each link 0xa0 bytes after the gc_alloc_context */
-			.ts_first = 0x40, .th_link = 0, .ctx_before_link = 0xa0,
-			.gcac_ptr = 0, .gcac_limit = 8,
-			.rank_from_size = true, .have_threads = true,
-			/* EEClass: two COM pointers after m_pChunks */
-			.ee_fields = 24, .ee_attr = 56, .ee_elem = 64,
-			.ee_counts_at = 66, .ee_packed_at = 65,
-			.ee_ninst = 0, .ee_nstatic = 8, .ee_nthread = 24,
-			.have_fields = true,
-			.mod_typedef_map = 368, .map_next = 0, .map_data = 8,
-			.map_count = 16, .map_mask = 24, .have_maps = true,
+			.ts_first = 0x40, .ctx_before_link = 0xa0,
+			.ee_attr = 56, .ee_elem = 64, .ee_counts_at = 66, .ee_packed_at = 65,
+			.mod_typedef_map = 368,
 		},
 	},
 };
