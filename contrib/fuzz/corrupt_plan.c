@@ -43,6 +43,7 @@ static const struct heap_seg *segs;
 static size_t nsegs;
 static uint64_t *seg_count; /* objects per segment */
 static uint64_t total;
+static unsigned ps; /* the dump's pointer size: the width of a pointer patch */
 
 static bool file_off(uint64_t va, size_t n, uint64_t *off)
 {
@@ -110,7 +111,7 @@ static bool pick_cb(void *arg, uint64_t obj, uint64_t mt, uint64_t size)
 			p->str = obj;
 			p->str_before = p->n;
 		}
-		if (!p->arr && t && t->kind == CLR_KIND_ARRAY && t->component_size == 8) {
+		if (!p->arr && t && t->kind == CLR_KIND_ARRAY && t->component_size == ps) {
 			p->arr = obj;
 			p->arr_before = p->n;
 		}
@@ -154,25 +155,25 @@ static void object_cases(void)
 	const char *tn = type_name(p.mt);
 	if (p.obj) {
 		uint64_t m = others + p.before;
-		patch("mt-garbage", p.obj, 0x00005555deadbee8ull, 8, m, tn,
-		      "MethodTable pointer of an object := 0x5555deadbee8");
-		patch("mt-unmapped", p.obj, 0xffff800000001000ull, 8, m, tn,
+		patch("mt-garbage", p.obj, ps == 8 ? 0x00005555deadbee8ull : 0x5eadbee8u, ps, m, tn,
+		      "MethodTable pointer of an object := garbage");
+		patch("mt-unmapped", p.obj, ps == 8 ? 0xffff800000001000ull : 0xfffe1000u, ps, m, tn,
 		      "MethodTable pointer := a kernel address");
-		patch("mt-into-heap", p.obj, p.obj + 16, 8, m, tn,
+		patch("mt-into-heap", p.obj, p.obj + 16, ps, m, tn,
 		      "MethodTable pointer := an address inside the heap");
-		patch("mt-zero", p.obj, 0, 8, m, tn, "MethodTable pointer := 0");
-		patch("mt-other-object", p.obj, p.obj, 8, m, tn,
+		patch("mt-zero", p.obj, 0, ps, m, tn, "MethodTable pointer := 0");
+		patch("mt-other-object", p.obj, p.obj, ps, m, tn,
 		      "MethodTable pointer := the object itself");
 	}
 	if (p.str) {
 		uint64_t m = others + p.str_before;
-		patch("string-negative", p.str + 8, 0x80000000u, 4, m, "System.String",
+		patch("string-negative", p.str + ps, 0x80000000u, 4, m, "System.String",
 		      "string length := 0x80000000 (negative)");
-		patch("string-minus-one", p.str + 8, 0xffffffffu, 4, m, "System.String",
+		patch("string-minus-one", p.str + ps, 0xffffffffu, 4, m, "System.String",
 		      "string length := -1");
 		uint64_t past = (segs[s].end - p.str) / 2 + 16;
 		if (past < 0x7fffffff)
-			patch("string-past-segment", p.str + 8, past, 4, m, "System.String",
+			patch("string-past-segment", p.str + ps, past, 4, m, "System.String",
 			      "string length := 16 chars past the end of its segment");
 	}
 	if (p.arr) {
@@ -181,10 +182,11 @@ static void object_cases(void)
 		uint64_t amt;
 		if (as_u64(clr_as(c), p.arr, &amt))
 			at = type_name(amt & clr_mt_mask(c));
-		patch("array-huge", p.arr + 8, 0x7fffffff, 4, m, at,
+		patch("array-huge", p.arr + ps, 0x7fffffff, 4, m, at,
 		      "array length := 0x7fffffff");
-		patch("array-huge64", p.arr + 8, 0x0000ffffffffffffull, 8, m, at,
-		      "array length (64 bits) := 2^48-1");
+		if (ps == 8)
+			patch("array-huge64", p.arr + 8, 0x0000ffffffffffffull, 8, m, at,
+			      "array length (64 bits) := 2^48-1");
 	}
 	uint64_t off;
 	if (p.page && file_off(p.page, 4096, &off)) {
@@ -236,16 +238,15 @@ static bool other_list(size_t i, size_t j)
 
 static void segment_cases(void)
 {
-	const size_t ps = 8;
 	uint64_t s0 = segs[0].addr;
 	/* Segments of other lists (generation, heap) are still shown. */
 	uint64_t keep = 0;
 	for (size_t i = 0; i < nsegs; i++)
 		if (i == 0 || other_list(i, 0))
 			keep += seg_count[i];
-	patch("segment-loop-self", s0 + SEG_NEXT * ps, s0, 8, keep, NULL,
+	patch("segment-loop-self", s0 + SEG_NEXT * ps, s0, ps, keep, NULL,
 	      "a segment's next := itself");
-	patch("segment-next-garbage", s0 + SEG_NEXT * ps, 0x10, 8, keep, NULL,
+	patch("segment-next-garbage", s0 + SEG_NEXT * ps, 0x10, ps, keep, NULL,
 	      "a segment's next := 0x10 (not in the dump)");
 	for (size_t i = 1; i < nsegs; i++) {
 		if (!other_list(i, i - 1) && segs[i].gen == segs[i - 1].gen) {
@@ -254,19 +255,19 @@ static void segment_cases(void)
 				if (j <= i || other_list(j, i))
 					k += seg_count[j];
 			patch("segment-loop-back", segs[i].addr + SEG_NEXT * ps, segs[i - 1].addr,
-			      8, k, NULL, "a segment's next := the one before it");
+			      ps, k, NULL, "a segment's next := the one before it");
 			break;
 		}
 	}
-	patch("segment-start-past-end", s0 + SEG_MEM * ps, segs[0].end + 0x1000, 8,
+	patch("segment-start-past-end", s0 + SEG_MEM * ps, segs[0].end + 0x1000, ps,
 	      total - seg_count[0], NULL, "a segment's first object := past its end");
-	patch("segment-huge", s0 + SEG_MEM * ps, 0x1000, 8, total - seg_count[0], NULL,
-	      "a segment's first object := 0x1000 (a segment of 2^47 bytes)");
+	patch("segment-huge", s0 + SEG_MEM * ps, 0x1000, ps, total - seg_count[0], NULL,
+	      "a segment's first object := 0x1000 (a segment of most of the address space)");
 	const struct clr_gc_info *g = clr_gc(c);
 	if (!g->server)
 		patch("generation-garbage",
 		      g->generation_table + (uint64_t)g->gen_off_start_segment, 0x4141414141414140ull,
-		      8, 0, NULL, "generation 0's first segment := garbage");
+		      ps, 0, NULL, "generation 0's first segment := garbage");
 }
 
 static void container_cases(void)
@@ -394,6 +395,8 @@ static void mdmp_cases(void)
 		const uint8_t *e = f + dir + 12 * (uint64_t)i;
 		uint32_t type = rdr_le32(e), size = rdr_le32(e + 4), rva = rdr_le32(e + 8);
 		char name[64];
+		if (type == 0) /* UnusedStream: padding, and one case name per stream */
+			continue;
 		snprintf(name, sizeof name, "mdmp-stream%u-size", type);
 		patch_file(name, dir + 12 * (uint64_t)i + 4, 0xfffffff0u, 4, "a stream's DataSize := 0xfffffff0");
 		snprintf(name, sizeof name, "mdmp-stream%u-rva", type);
@@ -431,6 +434,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	segs = heap_segments(h, &nsegs);
+	ps = clr_ptr_size(c);
 	if (lenient) { /* the count heap_stat gives: what `clrheap stat` would show */
 		const struct heap_stat_row *rows;
 		size_t n;

@@ -3,7 +3,8 @@
 # failed copy, a bad disk or a hostile writer would (contrib/fuzz/
 # corrupt_plan.c picks real targets in each dump: objects' MethodTable
 # pointers, string and array lengths, heap pages, segment records, GC
-# globals, ELF headers and notes, truncation at many points; and the first
+# globals, ELF headers and notes, truncation at many points, minidump
+# streams (two Windows dumps, x86 and x64, among them); and the first
 # dump rewritten as a minidump, with its streams damaged). For each:
 # `clrheap stat`, `clrheap objects --all` and, for a set of cases, the mount
 # (stat.tsv, find, instances.jsonl) must finish within a time bound, never crash (exit < 124, no sanitizer report), never write
@@ -29,7 +30,7 @@ MOUNT_CASES=${CORRUPT_MOUNT_CASES:-"mt-garbage mt-zero string-negative array-hug
 can_mount=
 [ -c /dev/fuse ] && [ -x "$MOUNT" ] && can_mount=1
 LIMIT=${CORRUPT_TIMEOUT:-60}
-DUMPS=${CORRUPT_DUMPS:-"visits.heap.dmp zoo-svr.heap.dmp zoo-seg.heap.dmp zoo-net8.full.dmp"}
+DUMPS=${CORRUPT_DUMPS:-"visits.heap.dmp zoo-svr.heap.dmp zoo-seg.heap.dmp zoo-net8.full.dmp zoo-win-x86.full.dmp zoo-win-x64.full.dmp"}
 tsv=$BUILD/t_corrupt.tsv
 has_objects=
 "$CLRHEAP" 2>&1 | grep -q 'clrheap objects' && has_objects=1
@@ -152,10 +153,13 @@ mount_case() {
 
 declare -A cell
 cases=()
-# The first dump again as a minidump: the same process, the other reader.
+# The first dump again as a minidump: the same process, the other reader
+# (when it is an ELF core; a Windows dump is a minidump already).
 mdmp=${DUMPS%% *}
 mdmp=${mdmp%%.*}.mdmp
-if [ -x "$PLAN" ] && "$PLAN" --minidump "$BUILD/dumps/${DUMPS%% *}" "$tmp/$mdmp" 2>"$tmp/perr"; then
+if [ "$(head -c 4 "$BUILD/dumps/${DUMPS%% *}")" = MDMP ]; then
+	mdmp=
+elif [ -x "$PLAN" ] && "$PLAN" --minidump "$BUILD/dumps/${DUMPS%% *}" "$tmp/$mdmp" 2>"$tmp/perr"; then
 	DUMPS="$DUMPS $mdmp"
 else
 	bad "${DUMPS%% *} as a minidump: $(cat "$tmp/perr")"
