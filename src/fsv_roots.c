@@ -11,7 +11,7 @@
  * pointer in the table whose segment points back at the table. 32-bit
  * segments have 240 blocks.
  *
- * Finalizer queue: GcDacVars.finalize_queue (+144: the address of the
+ * Finalizer queue: GcDacVars.finalize_queue (member 15: the address of the
  * workstation GC's CFinalize*; in server GC each heap's is at
  * gc_heap_field_offsets[2]) is {Object** fill[generations + 2]; Object**
  * array; Object** end; ...}: one segment per generation, oldest first
@@ -180,7 +180,8 @@ static void finalizer_queues(struct hcoll *hc)
 	if (!gc->dacvars || gc->ngenerations < 1 || gc->ngenerations > 12)
 		return;
 	if (!gc->server) {
-		if (rdptr(v, gc->dacvars + GCDAC_MEMBER(v->ps, GCDAC_FINALIZE_QUEUE), &var) && var && rdptr(v, var, &cf))
+		if (rdptr(v, gc->dacvars + GCDAC_MEMBER(v->ps, GCDAC_FINALIZE_QUEUE), &var) && var &&
+		    rdptr(v, var, &cf))
 			walk_finalizer(hc, cf, gc->ngenerations);
 		return;
 	}

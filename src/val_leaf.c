@@ -9,7 +9,6 @@
 
 #include "rdr.h"
 
-
 static const char hexd[] = "0123456789abcdef";
 
 /* ---- strings ---- */
