@@ -85,10 +85,19 @@ find "$mnt/types/$VISIT/instances" -type l >/dev/null
 rss=$(awk '/VmHWM/{print $2}' "/proc/$pid/status")
 umount_it
 
-# The tools people use today, where this machine has them.
-# (Not on a Windows dump: the Windows DAC does not run here.)
+# The tools people use today, where this machine has them. On a Windows
+# dump ClrMD runs under Wine with the Windows DAC (tests/e2e/lib.sh's
+# oracle); dotnet-dump has no such way.
 t_clrmd="" t_dd=""
-if [ "$os" != windows ] && command -v dotnet >/dev/null 2>&1; then
+if [ "$os" = windows ] && command -v wine >/dev/null 2>&1 && command -v dotnet >/dev/null 2>&1; then
+	# shellcheck source=/dev/null
+	BUILD=$B . tests/e2e/lib.sh
+	set +u
+	oracle_build >/dev/null 2>&1
+	oracle_run "$dump" objects "$VISIT" >/dev/null 2>&1 &&
+		t_clrmd=$(timeit 3 oracle_run "$dump" objects "$VISIT")
+	set -u
+elif command -v dotnet >/dev/null 2>&1; then
 	odir=$B/oracle
 	[ -f "$odir/clrmd-oracle.dll" ] ||
 		dotnet build contrib/clrmd-oracle/clrmd-oracle.csproj -c Release -o "$odir" -nologo -v quiet >/dev/null 2>&1 || true
@@ -113,8 +122,8 @@ printf '| find .../instances -type l / wc -l | %.3f | %s |\n' "${T[find]}" "$(r 
 printf '| clrheap stat | %.3f | %s |\n' "$t_stat" "$(r "$t_stat" "$t_read")"
 printf '| clrheap objects --type Visit | %.3f | %s |\n' "$t_objects" "$(r "$t_objects" "$t_read")"
 if [ -n "$t_clrmd" ]; then
-	printf '| ClrMD: the seed part 2 (enumerate Visits, recreate as JSON) | %.3f | %s (%sx clrheap objects) |\n' \
-		"$t_clrmd" "$(r "$t_clrmd" "$t_read")" "$(r "$t_clrmd" "$t_objects")"
+	printf '| ClrMD: the seed part 2 (enumerate Visits, recreate as JSON)%s | %.3f | %s (%sx clrheap objects) |\n' \
+		"$([ "$os" = windows ] && echo ', under Wine')" "$t_clrmd" "$(r "$t_clrmd" "$t_read")" "$(r "$t_clrmd" "$t_objects")"
 else
 	printf '| ClrMD | n/a: no .NET SDK, or a Windows dump | |\n'
 fi
