@@ -72,11 +72,22 @@ if "$MOUNT" "$d0" "$m" -o rw,noauto,nofail,x-systemd.automount,depth=1,cache=8,m
 	ok
 	check "mounted read-only as fuse.clrheap" bash -c "findmnt -no FSTYPE,OPTIONS '$m' | grep -q '^fuse.clrheap *ro,'"
 	check "the source is the dump" bash -c "findmnt -no SOURCE '$m' | grep -q 'zoo.heap.dmp$'"
+	check "permissions checked by the kernel, no allow_other unless asked" \
+		bash -c "findmnt -no OPTIONS '$m' | grep -q default_permissions && ! findmnt -no OPTIONS '$m' | grep -q allow_other"
+	check "files are read-only to everyone, owned by the mounting user" \
+		bash -c "test \"\$(stat -c '%a %u' '$m/stat.tsv')\" = \"444 \$(id -u)\""
 	check "statfs answers" bash -c "stat -f '$m' >/dev/null"
 	check "depth=1 inlines one level" bash -c "jq -e '.Next.Next | has(\"\$ref\")' '$m/types/Zoo.Node/instances.jsonl' | grep -q true"
 	check "unmounts" umnt "$m"
 else
 	bad "mount with helper options failed: $(cat "$tmp/err")"
+fi
+# allow_other only when asked
+if "$MOUNT" "$d0" "$m" -o allow_other 2>"$tmp/err"; then
+	check "-o allow_other is passed on" bash -c "findmnt -no OPTIONS '$m' | grep -q allow_other"
+	umnt "$m"
+else
+	bad "mount with -o allow_other failed: $(cat "$tmp/err")"
 fi
 # the JSON caps: collections end with {"$more":N}, long strings are cut
 check "max_items=0 is refused" bash -c "! '$MOUNT' '$d0' '$m' -o max_items=0 2>'$tmp/err' && grep -q max_items '$tmp/err'"
