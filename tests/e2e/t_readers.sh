@@ -117,7 +117,7 @@ check "16 readers: at least one full round each" test "$total" -ge 16
 cat "$tmp"/err.* >"$tmp/errs" 2>/dev/null
 check "16 readers: no errors" test ! -s "$tmp/errs"
 check "16 readers: no failed operation" bash -c "! grep -q '^FAILED: ' $tmp/got.*"
-echo "  RSS of the mount: ${rss0} kB after one reader, ${rss1} kB halfway, ${rss2} kB at the end ($total rounds)"
+echo "  RSS of the mount: ${rss0} kB after one reader, ${rss1} kB halfway, ${rss2} kB at the end ($total rounds of $nops operations)"
 # A sanitizer's own memory (ASan's quarantine, TSan's shadow) grows with
 # every allocation freed: RSS is judged on the plain build only.
 case $(basename "$BUILD") in
