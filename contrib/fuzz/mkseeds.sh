@@ -20,3 +20,19 @@ for so in /usr/share/dotnet/shared/Microsoft.NETCore.App/*/libcoreclr.so \
 	json=$(strings -n 100 "$so" | grep -m1 '^{"version"' || true)
 	[ -n "$json" ] && printf '%s' "$json" >"$out/desc/runtime-$v.json" && echo "$out/desc/runtime-$v.json"
 done
+# The Windows fixtures' minidump headers, directories and streams: everything
+# before the Memory64List's data (the memory itself is left out).
+u() { od -An -t"u$3" -j"$2" -N"$3" "$1" | tr -d ' '; } # FILE OFFSET SIZE
+for w in zoo-win-x64 zoo-win-x86; do
+	f=$BUILD/dumps/$w.full.dmp
+	[ -f "$f" ] || continue
+	n=$(u "$f" 8 4) dir=$(u "$f" 12 4) base=
+	i=0
+	while [ "$i" -lt "$n" ] && [ "$i" -lt 64 ]; do
+		if [ "$(u "$f" $((dir + 12 * i)) 4)" = 9 ]; then
+			base=$(u "$f" $(($(u "$f" $((dir + 12 * i + 8)) 4) + 8)) 8)
+		fi
+		i=$((i + 1))
+	done
+	[ -n "$base" ] && head -c "$base" "$f" >"$out/mdmp/real-$w-streams" && echo "$out/mdmp/real-$w-streams"
+done
