@@ -64,11 +64,27 @@ static int fail(struct cli *c)
 }
 
 /* Parses argv into c; returns false (with a message) on a bad command line. */
+/* The number arg of option opt, from lo to hi (else an error on c). */
+static bool arg_number(struct cli *c, const char *opt, const char *arg, unsigned long lo,
+		       unsigned long hi, unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long x = strtoul(arg, &end, 10);
+	if (*end || end == arg || errno || x < lo || x > hi) {
+		ch_set_error(&c->err, CH_EARG, "%s takes %lu..%lu", opt, lo, hi);
+		return false;
+	}
+	*out = x;
+	return true;
+}
+
 static bool parse_args(struct cli *c, int argc, char **argv)
 {
 	if (argc < 2)
 		return false;
 	c->cmd = argv[1];
+	unsigned long n;
 	for (int i = 2; i < argc; i++) {
 		const char *s = argv[i];
 		if (strcmp(s, "--json") == 0) {
@@ -80,29 +96,18 @@ static bool parse_args(struct cli *c, int argc, char **argv)
 		} else if (strcmp(s, "--type") == 0 && i + 1 < argc) {
 			c->type = argv[++i];
 		} else if (strcmp(s, "--depth") == 0 && i + 1 < argc) {
-			char *end;
-			unsigned long d = strtoul(argv[++i], &end, 10);
-			if (*end || end == argv[i] || d > VAL_MAX_DEPTH) {
-				ch_set_error(&c->err, CH_EARG, "--depth takes 0..%d", VAL_MAX_DEPTH);
+			if (!arg_number(c, s, argv[++i], 0, VAL_MAX_DEPTH, &n))
 				return false;
-			}
-			c->depth = (unsigned)d;
+			c->depth = (unsigned)n;
 			c->depth_set = true;
-		} else if ((strcmp(s, "--max-items") == 0 || strcmp(s, "--max-string") == 0) &&
-			   i + 1 < argc) {
-			bool items = s[6] == 'i';
-			unsigned long max = items ? VAL_MAX_SHOWN_ITEMS : VAL_MAX_STRING;
-			char *end;
-			errno = 0;
-			unsigned long x = strtoul(argv[++i], &end, 10);
-			if (*end || end == argv[i] || errno || x == 0 || x > max) {
-				ch_set_error(&c->err, CH_EARG, "%s takes 1..%lu", s, max);
+		} else if (strcmp(s, "--max-items") == 0 && i + 1 < argc) {
+			if (!arg_number(c, s, argv[++i], 1, VAL_MAX_SHOWN_ITEMS, &n))
 				return false;
-			}
-			if (items)
-				c->max_items = x;
-			else
-				c->max_string = (uint32_t)x;
+			c->max_items = n;
+		} else if (strcmp(s, "--max-string") == 0 && i + 1 < argc) {
+			if (!arg_number(c, s, argv[++i], 1, VAL_MAX_STRING, &n))
+				return false;
+			c->max_string = (uint32_t)n;
 		} else if (strcmp(s, "--search") == 0 && i + 1 < argc) {
 			if (c->nsearch == MAX_SEARCH) {
 				ch_set_error(&c->err, CH_EARG, "too many --search folders");

@@ -88,8 +88,9 @@ static void arr_elem(struct rctx *rc, const struct arr *a, uint64_t i, unsigned 
 
 /* Collections in JSON show at most show_items elements (-o max_items):
  * next_shown starts the next element, or counts it in *more once the cap
- * is reached (the caller walks on without rendering it); emit_more ends
- * the collection with what was left out. */
+ * is reached (the caller walks on without rendering it); shown_of is the
+ * same for a collection of known count; emit_more ends the collection with
+ * what was left out. */
 static bool next_shown(struct rctx *rc, bool *first, uint64_t *shown, uint64_t *more)
 {
 	if (*shown >= rc->v->show_items) {
@@ -101,6 +102,12 @@ static bool next_shown(struct rctx *rc, bool *first, uint64_t *shown, uint64_t *
 	*first = false;
 	(*shown)++;
 	return true;
+}
+
+/* How many of n elements with a known count are shown. */
+static uint64_t shown_of(const struct rctx *rc, uint64_t n)
+{
+	return n < rc->v->show_items ? n : rc->v->show_items;
 }
 
 static void emit_more(struct rctx *rc, uint64_t more, bool by_name, bool first)
@@ -123,7 +130,7 @@ static void emit_dim(struct rctx *rc, const struct arr *a, unsigned d, uint64_t 
 		stride *= a->len[k];
 	uint64_t base = *idx;
 	/* each row shows its first elements, as a one-dimensional array */
-	uint32_t shown = a->len[d] < rc->v->show_items ? a->len[d] : (uint32_t)rc->v->show_items;
+	uint32_t shown = (uint32_t)shown_of(rc, a->len[d]);
 	for (uint32_t i = 0; i < shown; i++) {
 		if (i)
 			vb_ch(rc->b, ',');
@@ -156,7 +163,7 @@ void emit_array(struct rctx *rc, const struct plan *p, uint64_t addr, unsigned l
 		return;
 	}
 	vb_ch(rc->b, '[');
-	uint64_t shown = a.n < rc->v->show_items ? a.n : rc->v->show_items;
+	uint64_t shown = shown_of(rc, a.n);
 	for (uint64_t i = 0; i < shown && !rc->b->oom; i++) {
 		if (i)
 			vb_ch(rc->b, ',');
@@ -247,7 +254,7 @@ static bool emit_list_like(struct rctx *rc, const struct plan *p, const struct s
 	    (p->kind == VK_QUEUE && (head < 0 || (a.n && (uint64_t)head >= a.n))))
 		return false;
 	vb_ch(rc->b, '[');
-	uint64_t shown = (uint64_t)size < rc->v->show_items ? (uint64_t)size : rc->v->show_items;
+	uint64_t shown = shown_of(rc, (uint64_t)size);
 	for (int32_t i = 0; (uint64_t)i < shown && !rc->b->oom; i++) {
 		if (i)
 			vb_ch(rc->b, ',');

@@ -15,6 +15,8 @@ e2e_truth() {
 	base=$(basename "$d")
 	echo "$(dirname "$d")/${base%%.*}.truth.json"
 }
+# A type name as its directory under types/ ('/' written %2F).
+tdir() { printf '%s' "${1//\//%2F}"; }
 ok() { e2e_n=$((e2e_n + 1)); }
 bad() { e2e_n=$((e2e_n + 1)); e2e_fail=$((e2e_fail + 1)); echo "  not ok: $*" >&2; }
 # check "what" cmd...: runs cmd, counts a pass when it succeeds.

@@ -39,8 +39,6 @@ numq() {
 	perl -pe 's/("(?:[^"\\]++|\\.)*+")|(-?\d[\d.eE+-]*)/defined $1 ? $1 : "\"#$2\""/ge'
 }
 canon() { numq | jq -cS . | LC_ALL=C sort; }
-# A type name as its directory under types/ ('/' written %2F).
-tdir() { printf '%s' "${1//\//%2F}"; }
 # An object's name under objects/: 16 hex digits of a "0x…" address (8 on a
 # 32-bit dump; HEXW is set per dump).
 HEXW=16

@@ -42,7 +42,6 @@ fi
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$mpid/status"; }
 
 # The list: what each reader reads in a round, one operation a line.
-tdir() { printf '%s' "${1//\//%2F}"; }
 jq -r '.counts | keys[]' "$truth" | grep -v '\[' | head -n 40 >"$tmp/types"
 while IFS= read -r t; do
 	td=$m/types/$(tdir "$t")
