@@ -29,7 +29,10 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDFLAGS += $(SAN)
 
 LIB_SRC   := $(filter-out src/main_%.c,$(wildcard src/*.c))
-LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
+# The built-in runtime facts (facts/, include/clr_facts.h) become a C table.
+FACTS     := $(wildcard facts/*/*.facts facts/json/*.json)
+FACTS_C   := $(BUILD)/gen/clr_facts_data.c
+LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/clr_facts_data.o
 TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPS_OK   := $(BUILD)/.deps-ok
@@ -53,11 +56,18 @@ $(BUILD)/obj/%.o: src/%.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
+$(FACTS_C): contrib/runtime-facts/gen.sh $(FACTS)
+	@mkdir -p $(dir $@)
+	sh contrib/runtime-facts/gen.sh facts >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/clr_facts_data.o: $(FACTS_C) include/clr_facts.h | $(DEPS_OK)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
 $(BUILD)/libclrheap.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/clrheap: $(BUILD)/obj/main_cli.o $(BUILD)/libclrheap.a
+$(BUILD)/clrheap: $(BUILD)/obj/main_cli.o $(BUILD)/obj/main_facts.o $(BUILD)/libclrheap.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(BUILD)/mount.clrheap: $(BUILD)/obj/main_mount.o $(BUILD)/libclrheap.a
@@ -115,7 +125,9 @@ fuzz-cc:
 $(BUILD)/fuzz-lf/obj/%.o: src/%.c $(FUZZ_HDRS) | fuzz-cc $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c -o $@ $<
-$(BUILD)/fuzz-lf/libclrheap.a: $(LIB_SRC:src/%.c=$(BUILD)/fuzz-lf/obj/%.o)
+$(BUILD)/fuzz-lf/obj/clr_facts_data.o: $(FACTS_C) | fuzz-cc
+	$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
+$(BUILD)/fuzz-lf/libclrheap.a: $(LIB_SRC:src/%.c=$(BUILD)/fuzz-lf/obj/%.o) $(BUILD)/fuzz-lf/obj/clr_facts_data.o
 	@rm -f $@
 	ar rcs $@ $^
 $(BUILD)/fuzz-lf/fuzz_%: contrib/fuzz/fuzz_%.c $(FUZZ_HDRS) $(BUILD)/fuzz-lf/libclrheap.a

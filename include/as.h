@@ -28,6 +28,16 @@ void as_close(struct as *a);
  * reading from several threads. Returns CH_ENOMEM on failure. */
 enum ch_status as_add_search_dir(struct as *a, const char *dir);
 
+/* Where else a module's file may be: fn writes up to max malloc'd paths
+ * into paths (the address space frees them) and returns how many. Called
+ * with the address space locked, for a module whose file was not found at
+ * its path or in the search folders; candidates whose identity does not
+ * match are passed over. The runtime profile sets one that knows where
+ * .NET runtimes are installed. */
+typedef size_t (*as_candidates_fn)(void *ctx, const struct dump_module *m,
+				   char **paths, size_t max);
+void as_set_candidates(struct as *a, as_candidates_fn fn, void *ctx);
+
 /* Copies up to n bytes at va into buf. Returns how many leading bytes were
  * available (< n is a partial read: the bytes at va+ret are absent). Reads
  * from the dump first, then from module files on disk (only what their

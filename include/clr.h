@@ -31,6 +31,13 @@ struct clr_runtime_info {
 enum ch_status clr_find_runtime(struct as *a, struct clr_runtime_info *out,
 				struct ch_err *err);
 
+/* An as_candidates_fn: files of module m's name in the places .NET
+ * runtimes live ($DOTNET_ROOT, /usr/share/dotnet, /usr/lib/dotnet,
+ * ~/.dotnet: shared/Microsoft.NETCore.App/<version>/; the NuGet cache's
+ * runtime packs). clr_open sets it on the address space. */
+size_t clr_runtime_candidates(void *ctx, const struct dump_module *m,
+			      char **paths, size_t max);
+
 /* True when module m is a managed assembly: a PE image whose CLI header
  * directory is set (read from the dump, or from the file on disk). */
 bool clr_is_managed(struct as *a, const struct dump_module *m);
@@ -81,6 +88,11 @@ struct clr_alloc_ctx {
  * missing: a descriptor type or field, a global, a module file). */
 enum ch_status clr_open(struct as *a, struct clr **out, struct ch_err *err);
 void clr_close(struct clr *c);
+
+/* Sets the error for a dump that holds no GC heap (a crash minidump, a
+ * createdump --normal or --triage dump): how much memory it holds and how
+ * to take a heap or full dump. Returns CH_ENOTFOUND. */
+enum ch_status clr_no_heap_error(const struct clr *c, struct ch_err *err);
 
 struct as *clr_as(const struct clr *c);
 const struct clr_runtime_info *clr_runtime(const struct clr *c);

@@ -23,6 +23,28 @@ struct clr_desc;
 enum ch_status clr_desc_open(struct as *a, const struct dump_module *rt,
 			     struct clr_desc **out, struct ch_err *err);
 
+/* The parts of one descriptor as the runtime holds them. */
+struct clr_desc_raw {
+	uint32_t flags;      /* 1 = present; 2 = 32-bit pointers */
+	char *json;          /* json_len bytes, not NUL-terminated */
+	size_t json_len;
+	uint64_t *ptrs;      /* the pointer data, as addresses in the dump */
+	size_t nptrs;
+	bool from_facts;     /* taken from the build's built-in facts */
+};
+
+/* Reads the descriptor whose header is at va inside module m (the main
+ * one, or a sub-descriptor such as the GC's): from the built-in facts of
+ * m's build when they hold one at that address, else from the dump, or
+ * m's file for what the dump lacks. Free raw with clr_desc_raw_free. */
+enum ch_status clr_desc_read(struct as *a, const struct dump_module *m,
+			     uint64_t va, struct clr_desc_raw *raw,
+			     struct ch_err *err);
+void clr_desc_raw_free(struct clr_desc_raw *raw);
+
+/* True when d was read from built-in facts, not from the dump or a file. */
+bool clr_desc_from_facts(const struct clr_desc *d);
+
 /* Parses a descriptor from its JSON text (len bytes, need not be
  * NUL-terminated) and pointer data (nptr values, copied). For tests and
  * for callers that found the bytes themselves. */

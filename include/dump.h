@@ -14,7 +14,8 @@
 
 #include "err.h"
 
-enum dump_format { DUMP_FMT_ELF = 1, DUMP_FMT_MDMP = 2 };
+/* DUMP_FMT_IMAGE: no dump at all, one module file (dump_open_image). */
+enum dump_format { DUMP_FMT_ELF = 1, DUMP_FMT_MDMP = 2, DUMP_FMT_IMAGE = 3 };
 enum dump_arch { DUMP_ARCH_UNKNOWN = 0, DUMP_ARCH_X86_64, DUMP_ARCH_X86,
 		 DUMP_ARCH_ARM64, DUMP_ARCH_ARM };
 enum dump_os { DUMP_OS_UNKNOWN = 0, DUMP_OS_LINUX, DUMP_OS_WINDOWS,
@@ -61,6 +62,7 @@ struct dump_module {
 	 * not laid out by sections; .NET on Linux maps IL-only assemblies so
 	 * (and every assembly once so, besides its laid-out image). */
 	bool pe_flat;
+	bool image_file;   /* dump_open_image: the module is the file itself */
 	uint64_t version;  /* MDMP VS_FIXEDFILEINFO: file version MS<<32|LS; 0 = unknown */
 };
 
@@ -106,6 +108,15 @@ enum ch_status dump_open_flags(const char *path, unsigned flags,
 enum ch_status dump_open_buffer(const void *buf, size_t len, const char *name,
 				unsigned flags, struct dump **out,
 				struct ch_err *err);
+/* Opens a module file (a shared object or a DLL, e.g. libcoreclr.so of a
+ * runtime pack) as if it were a dump of a process that loaded it and kept
+ * none of its memory: no ranges, one module whose pages all come from the
+ * file (its path), at a fixed base (PE: its preferred ImageBase, so
+ * unrelocated pointers read right). For reading what a runtime file holds
+ * through the same code that reads dumps. Returns CH_EFORMAT when path is
+ * no ELF shared object or PE image. */
+enum ch_status dump_open_image(const char *path, struct dump **out,
+			       struct ch_err *err);
 /* Frees d and unmaps the file (a borrowed buffer is left alone); NULL is a
  * no-op. */
 void dump_close(struct dump *d);

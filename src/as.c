@@ -120,6 +120,19 @@ enum ch_status as_add_search_dir(struct as *a, const char *dir)
 	return CH_OK;
 }
 
+void as_set_candidates(struct as *a, as_candidates_fn fn, void *ctx)
+{
+	pthread_mutex_lock(&a->lock);
+	a->candidates = fn;
+	a->candidates_ctx = ctx;
+	for (size_t i = 0; i < a->nmods; i++)
+		if (atomic_load(&a->mf[i].state) == AS_FILE_FAILED) {
+			as_file_release(&a->mf[i]);
+			atomic_store(&a->mf[i].state, AS_FILE_UNTRIED);
+		}
+	pthread_mutex_unlock(&a->lock);
+}
+
 /* The dump chunk holding va, or NULL. */
 static inline const struct as_chunk *find_chunk(struct as *a, uint64_t va)
 {

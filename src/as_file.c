@@ -22,6 +22,7 @@
 
 #define MAX_FILE_PHNUM 1024
 #define MAX_FILE_SECTIONS 1024
+#define AS_MAX_CANDIDATES 256
 #define PF_W 2
 #define SCN_MEM_WRITE 0x80000000u
 
@@ -263,13 +264,32 @@ static void open_file(struct as *a, struct as_file *f)
 		if (strcmp(p, m->path) != 0)
 			ok = try_file(f, p, tried, sizeof tried);
 	}
+	size_t ncand = 0, tried_cand = 0;
+	/* Candidates are only taken on a matching identity, never as is. */
+	bool known = m->build_id_len || m->pe_timestamp || m->pe_size;
+	if (!ok && a->candidates && known) {
+		char *cand[AS_MAX_CANDIDATES];
+		char scratch[256];
+		ncand = a->candidates(a->candidates_ctx, m, cand, AS_MAX_CANDIDATES);
+		for (size_t i = 0; i < ncand; i++) {
+			if (!ok) {
+				scratch[0] = '\0';
+				ok = try_file(f, cand[i], scratch, sizeof scratch);
+				tried_cand++;
+			}
+			free(cand[i]);
+		}
+	}
 	if (ok) {
 		atomic_store_explicit(&f->state, AS_FILE_OK, memory_order_release);
 		return;
 	}
-	char r[1400];
-	snprintf(r, sizeof r, "%s is not wholly in the dump and no file of it matches (%s%s)",
-		 m->name, tried, a->ndirs ? "" : "; no search folder given");
+	char r[1400], also[160] = "";
+	if (tried_cand)
+		snprintf(also, sizeof also, "; %zu other file%s of that name in .NET installs "
+			 "and the NuGet cache do not match either", tried_cand, tried_cand == 1 ? "" : "s");
+	snprintf(r, sizeof r, "%s is not wholly in the dump and no file of it matches (%s%s%s)",
+		 m->name, tried, also, a->ndirs ? "" : "; no search folder given");
 	free(f->reason);
 	f->reason = strdup(r);
 	atomic_store_explicit(&f->state, AS_FILE_FAILED, memory_order_release);
@@ -289,6 +309,9 @@ size_t as_file_span(struct as *a, const struct as_seg *s, uint64_t va,
 	}
 	if (st != AS_FILE_OK)
 		return 0;
+	/* A module file opened as itself (dump_open_image) has no process
+	 * whose memory its writable data could differ from. */
+	writable = writable || f->mod->image_file;
 	uint64_t in_seg = va - s->va, lim = s->size - in_seg, off = 0;
 	bool found = false;
 	if (a->elf_dump && f->pe) {

@@ -71,6 +71,8 @@ struct as {
 	size_t nmods;
 	char **dirs;
 	size_t ndirs;
+	as_candidates_fn candidates;
+	void *candidates_ctx;
 	pthread_mutex_t lock;
 };
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clr_facts.h"
 #include "img.h"
 #include "rdr.h"
 
@@ -62,7 +63,6 @@ static enum ch_status read_offsets(struct clr *c, struct ch_err *err)
 		{ "MethodTable", "ParentMethodTable", &o->mt_parent },
 		{ "MethodTable", "PerInstInfo", &o->mt_perinst },
 		{ "EEClass", "MethodTable", &o->ee_mt },
-		{ "ArrayClass", "Rank", &o->arr_rank },
 		{ "TypeDesc", "TypeAndFlags", &o->td_flags },
 		{ "ParamTypeDesc", "TypeArg", &o->ptd_arg },
 		{ "Module", "Base", &o->mod_base },
@@ -230,7 +230,7 @@ static enum ch_status find_gc(struct clr *c, struct ch_err *err)
 	const char *dp = dump_path(as_dump(c->a));
 	struct clr_gc_info *g = &c->gc;
 	uint64_t table;
-	enum ch_status st = img_find_export(c->a, c->rt.module, "g_dacTable", &table, err);
+	enum ch_status st = clr_facts_export(c->a, c->rt.module, "g_dacTable", &table, err);
 	if (st != CH_OK)
 		return st;
 	/* The index of g_gcDacGlobals follows dacvars.h of each release:
@@ -322,16 +322,25 @@ enum ch_status clr_open(struct as *a, struct clr **out, struct ch_err *err)
 	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
 	pthread_mutex_init(&c->lock, &attr);
 	pthread_mutexattr_destroy(&attr);
-	const char *dp = dump_path(as_dump(a));
 	enum ch_status st = clr_find_runtime(a, &c->rt, err);
-	if (st == CH_OK && c->rt.flavor != CLR_FLAVOR_CORE)
-		st = ch_set_error(err, CH_EUNSUPPORTED,
-				  "%s: .NET Framework (%s) is not supported yet", dp,
-				  c->rt.module->name);
-	bool legacy = false;
+	if (st == CH_OK)
+		st = clr_runtime_supported(a, &c->rt, err);
+	bool legacy = false, known = st == CH_OK;
 	if (st == CH_OK) {
 		st = clr_desc_open(a, c->rt.module, &c->desc, err);
-		if (st == CH_ENOTFOUND) { /* .NET 8 and older: built-in tables */
+		uint64_t va;
+		struct ch_err e2 = { 0 };
+		const struct dump_module *m = c->rt.module;
+		bool facts = clr_facts_find(m) != NULL;
+		if (st == CH_ENOTFOUND && !facts &&
+		    clr_facts_export(a, m, "DotNetRuntimeContractDescriptor", &va, &e2) == CH_OK) {
+			/* It has a descriptor, whose pages the dump lacks. */
+			st = clr_runtime_file_needed(a, &c->rt, "its contract descriptor", err);
+		} else if (st == CH_ENOTFOUND && !facts &&
+			   clr_facts_export(a, m, "g_dacTable", &va, &e2) != CH_OK) {
+			/* Not "no descriptor": no export table to look in. */
+			st = clr_runtime_file_needed(a, &c->rt, "its exported symbols", err);
+		} else if (st == CH_ENOTFOUND) { /* .NET 8: built-in tables */
 			legacy = true;
 			st = clr_legacy_open(c, err);
 		}
@@ -357,6 +366,11 @@ enum ch_status clr_open(struct as *a, struct clr **out, struct ch_err *err)
 	if (st == CH_OK) {
 		st = find_gc(c, err);
 	}
+	/* What a crash minidump lacks is everything: say so, not which
+	 * runtime variable was missing first. */
+	if (st != CH_OK && st != CH_ENOMEM && known &&
+	    clr_runtime_memory_bytes(a) < CLR_NO_HEAP_BYTES)
+		st = clr_runtime_no_heap(a, err);
 	if (st != CH_OK) {
 		clr_close(c);
 		return st;
@@ -374,6 +388,11 @@ void clr_close(struct clr *c)
 	free(c->ctx);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
+}
+
+enum ch_status clr_no_heap_error(const struct clr *c, struct ch_err *err)
+{
+	return clr_runtime_no_heap(c->a, err);
 }
 
 struct as *clr_as(const struct clr *c) { return c->a; }

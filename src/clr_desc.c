@@ -8,6 +8,7 @@
 #include <string.h>
 #include <uthash.h>
 
+#include "clr_facts.h"
 #include "img.h"
 #include "rdr.h"
 
@@ -27,6 +28,7 @@ struct clr_desc {
 	struct entry *map;
 	size_t ntypes, nfields, nglobals;
 	uint64_t address;
+	bool from_facts;
 };
 
 static void put(struct clr_desc *d, const char *key, uint64_t v, bool is_num,
@@ -188,16 +190,52 @@ enum ch_status clr_desc_parse(const char *json, size_t len,
 	return CH_OK;
 }
 
-enum ch_status clr_desc_open(struct as *a, const struct dump_module *rt,
-			     struct clr_desc **out, struct ch_err *err)
+void clr_desc_raw_free(struct clr_desc_raw *raw)
+{
+	free(raw->json);
+	free(raw->ptrs);
+	memset(raw, 0, sizeof *raw);
+}
+
+/* The descriptor at va from the facts of m's build, when they hold one. */
+static bool raw_from_facts(const struct dump_module *m, uint64_t va,
+			   struct clr_desc_raw *raw, bool *oom)
+{
+	const struct clr_facts *f = clr_facts_find(m);
+	const struct clr_facts_desc *fd = NULL;
+	for (size_t i = 0; f && i < f->ndescs && !fd; i++)
+		if (va - m->base == f->descs[i].rva)
+			fd = &f->descs[i];
+	if (!fd)
+		return false;
+	raw->json = malloc(fd->json_len ? fd->json_len : 1);
+	raw->ptrs = calloc(fd->nptrs ? fd->nptrs : 1, sizeof *raw->ptrs);
+	if (!raw->json || !raw->ptrs) {
+		clr_desc_raw_free(raw);
+		*oom = true;
+		return false;
+	}
+	memcpy(raw->json, fd->json, fd->json_len);
+	raw->json_len = fd->json_len;
+	for (size_t i = 0; i < fd->nptrs; i++)
+		raw->ptrs[i] = fd->ptrs[i].value + (fd->ptrs[i].rva ? m->base : 0);
+	raw->nptrs = fd->nptrs;
+	raw->flags = fd->flags;
+	raw->from_facts = true;
+	return true;
+}
+
+enum ch_status clr_desc_read(struct as *a, const struct dump_module *m,
+			     uint64_t va, struct clr_desc_raw *raw,
+			     struct ch_err *err)
 {
 	const char *dp = dump_path(as_dump(a));
-	uint64_t va;
-	*out = NULL;
-	enum ch_status st = img_find_export(a, rt, "DotNetRuntimeContractDescriptor",
-					    &va, err);
-	if (st != CH_OK)
-		return st;
+	bool oom = false;
+	memset(raw, 0, sizeof *raw);
+	if (raw_from_facts(m, va, raw, &oom))
+		return CH_OK;
+	if (oom)
+		return ch_set_error(err, CH_ENOMEM, "out of memory");
 	/* Heap dumps lack the descriptor's pages (.data, .rodata); they do
 	 * not change after load, so the module file's bytes, relocated as
 	 * the loader did, are the same (as_read_image). */
@@ -228,17 +266,15 @@ enum ch_status clr_desc_open(struct as *a, const struct dump_module *rt,
 	if (json_va == 0 || (nptr && ptr_va == 0))
 		return ch_set_error(err, CH_ECORRUPT,
 				    "%s: contract descriptor pointers are not relocated", dp);
-	char *json = malloc(size);
-	uint64_t *ptrs = calloc(nptr ? nptr : 1, sizeof *ptrs);
-	if (!json || !ptrs) {
-		free(json);
-		free(ptrs);
+	raw->json = malloc(size);
+	raw->ptrs = calloc(nptr ? nptr : 1, sizeof *raw->ptrs);
+	if (!raw->json || !raw->ptrs) {
+		clr_desc_raw_free(raw);
 		return ch_set_error(err, CH_ENOMEM, "out of memory");
 	}
-	if (as_read_image(a, json_va, json, size) != size) {
+	if (as_read_image(a, json_va, raw->json, size) != size) {
 		const char *why = as_missing_reason(a, json_va);
-		free(json);
-		free(ptrs);
+		clr_desc_raw_free(raw);
 		return ch_set_error(err, CH_ENOTFOUND,
 				    "%s: contract descriptor JSON at 0x%" PRIx64 " is missing%s%s",
 				    dp, json_va, why ? ": " : "", why ? why : "");
@@ -246,23 +282,47 @@ enum ch_status clr_desc_open(struct as *a, const struct dump_module *rt,
 	for (uint32_t i = 0; i < nptr; i++) {
 		uint8_t b[8];
 		if (as_read_image(a, ptr_va + (uint64_t)i * ps, b, ps) != ps) {
-			free(json);
-			free(ptrs);
+			clr_desc_raw_free(raw);
 			return ch_set_error(err, CH_ENOTFOUND,
 					    "%s: contract descriptor pointer data is missing", dp);
 		}
-		ptrs[i] = ps == 4 ? rdr_le32(b) : rdr_le64(b);
+		raw->ptrs[i] = ps == 4 ? rdr_le32(b) : rdr_le64(b);
 	}
-	st = clr_desc_parse(json, size, ptrs, nptr, out, err);
-	free(json);
-	free(ptrs);
+	raw->json_len = size;
+	raw->nptrs = nptr;
+	raw->flags = flags;
+	return CH_OK;
+}
+
+enum ch_status clr_desc_open(struct as *a, const struct dump_module *rt,
+			     struct clr_desc **out, struct ch_err *err)
+{
+	const char *dp = dump_path(as_dump(a));
+	uint64_t va;
+	struct clr_desc_raw raw;
+	*out = NULL;
+	enum ch_status st = clr_facts_export(a, rt, "DotNetRuntimeContractDescriptor",
+					     &va, err);
+	if (st == CH_OK)
+		st = clr_desc_read(a, rt, va, &raw, err);
+	if (st != CH_OK)
+		return st;
+	st = clr_desc_parse(raw.json, raw.json_len, raw.ptrs, raw.nptrs, out, err);
+	bool facts = raw.from_facts;
+	clr_desc_raw_free(&raw);
 	if (st != CH_OK) {
 		char m[sizeof err->msg];
 		snprintf(m, sizeof m, "%s", err->msg);
 		return ch_set_error(err, st, "%s: %s", dp, m);
 	}
 	(*out)->address = va;
+	(*out)->from_facts = facts;
 	return CH_OK;
+}
+
+bool clr_desc_from_facts(const struct clr_desc *d)
+{
+	return d->from_facts;
 }
 
 void clr_desc_close(struct clr_desc *d)

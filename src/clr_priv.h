@@ -95,6 +95,23 @@ bool clr_type_fields_cached(const struct clr_type *t, struct clr_field ***fields
  * contract descriptor from the built-in table of its version. */
 enum ch_status clr_legacy_open(struct clr *c, struct ch_err *err);
 
+/* Refuses runtimes this does not read (.NET Framework, .NET Core 1-3,
+ * .NET 5-7) with a message naming them. */
+enum ch_status clr_runtime_supported(struct as *a, const struct clr_runtime_info *rt,
+				     struct ch_err *err);
+/* The message for a dump without a GC heap (clr_no_heap_error). */
+enum ch_status clr_runtime_no_heap(struct as *a, struct ch_err *err);
+/* Bytes of memory the dump holds; a dump that fails to open with less
+ * than this is taken for one without a GC heap (the smallest heap dump of
+ * a .NET process seen holds ~70 MB). */
+#define CLR_NO_HEAP_BYTES (16ull << 20)
+/* Bytes of memory the dump holds. */
+uint64_t clr_runtime_memory_bytes(struct as *a);
+/* The message for a runtime build without facts whose file is needed and
+ * was not found; detail says what could not be read. */
+enum ch_status clr_runtime_file_needed(struct as *a, const struct clr_runtime_info *rt,
+				       const char *detail, struct ch_err *err);
+
 /* Frees the type and module caches (clr_close). */
 void clr_types_free(struct clr *c);
 

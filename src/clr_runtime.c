@@ -1,10 +1,14 @@
 /* clr_runtime.c - find the runtime module in a dump and read its version. */
 #include "clr.h"
+#include "clr_priv.h"
 
+#include <glob.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clr_facts.h"
 #include "img.h"
 
 static bool name_is(const char *name, const char *want)
@@ -60,12 +64,66 @@ static void version_from_sccsid(struct as *a, struct clr_runtime_info *rt)
 		snprintf(rt->commit, sizeof rt->commit, "%.40s", c + 9);
 }
 
+/* Adds the files matching pattern dir + "/" + tail to paths. */
+static size_t glob_add(const char *dir, const char *tail, char **paths, size_t n,
+		       size_t max)
+{
+	char pat[4096];
+	glob_t g;
+	if (!dir || !*dir || n >= max ||
+	    snprintf(pat, sizeof pat, "%s/%s", dir, tail) >= (int)sizeof pat)
+		return n;
+	if (glob(pat, GLOB_NOSORT, NULL, &g) == 0) {
+		for (size_t i = 0; i < g.gl_pathc && n < max; i++)
+			if ((paths[n] = strdup(g.gl_pathv[i])))
+				n++;
+		globfree(&g);
+	}
+	return n;
+}
+
+size_t clr_runtime_candidates(void *ctx, const struct dump_module *m,
+			      char **paths, size_t max)
+{
+	(void)ctx;
+	const char *nm = m->name;
+	char tail[512];
+	size_t n = 0;
+	/* Names are globbed: keep to plain file names. */
+	if (!*nm || strlen(nm) > 200 || strpbrk(nm, "*?[]\\/"))
+		return 0;
+	const char *home = getenv("HOME");
+	char hd[4096] = "", nuget[4096] = "";
+	if (home && *home) {
+		snprintf(hd, sizeof hd, "%s/.dotnet", home);
+		snprintf(nuget, sizeof nuget, "%s/.nuget/packages", home);
+	}
+	const char *np = getenv("NUGET_PACKAGES");
+	const char *roots[] = { getenv("DOTNET_ROOT"), "/usr/share/dotnet", "/usr/lib/dotnet",
+				"/usr/lib64/dotnet", "/opt/dotnet", hd };
+	snprintf(tail, sizeof tail, "shared/Microsoft.NETCore.App/*/%s", nm);
+	for (size_t i = 0; i < sizeof roots / sizeof roots[0]; i++)
+		n = glob_add(roots[i], tail, paths, n, max);
+	const char *caches[] = { np, nuget };
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(tail, sizeof tail,
+			 "microsoft.netcore.app.runtime.*/*/runtimes/*/native/%s", nm);
+		n = glob_add(caches[i], tail, paths, n, max);
+		snprintf(tail, sizeof tail,
+			 "microsoft.netcore.app.runtime.*/*/runtimes/*/lib/*/%s", nm);
+		n = glob_add(caches[i], tail, paths, n, max);
+	}
+	return n;
+}
+
 enum ch_status clr_find_runtime(struct as *a, struct clr_runtime_info *rt,
 				struct ch_err *err)
 {
 	size_t n;
 	const struct dump_module *mods = dump_modules(as_dump(a), &n);
 	memset(rt, 0, sizeof *rt);
+	/* Module files missing at their dump paths may be in a .NET install. */
+	as_set_candidates(a, clr_runtime_candidates, NULL);
 	for (size_t i = 0; i < n && !rt->module; i++) {
 		const char *nm = mods[i].name;
 		if (name_is(nm, "libcoreclr.so") || name_is(nm, "libcoreclr.dylib") ||
@@ -77,13 +135,28 @@ enum ch_status clr_find_runtime(struct as *a, struct clr_runtime_info *rt,
 			rt->flavor = CLR_FLAVOR_FRAMEWORK;
 		}
 	}
-	if (!rt->module)
+	if (!rt->module) {
+		for (size_t i = 0; i < n; i++)
+			if (strncasecmp(mods[i].name, "mono", 4) == 0 ||
+			    strncasecmp(mods[i].name, "libmono", 7) == 0)
+				return ch_set_error(err, CH_EUNSUPPORTED,
+						    "%s: the process ran the Mono runtime (%s), whose heap "
+						    "is not read: only CoreCLR (.NET 8 and later)",
+						    dump_path(as_dump(a)), mods[i].name);
 		return ch_set_error(err, CH_ENOTFOUND,
 				    "%s: no .NET runtime module (libcoreclr.so, coreclr.dll, clr.dll) in the dump",
 				    dump_path(as_dump(a)));
+	}
 	const struct dump_module *m = rt->module;
 	version_from_path(m->path, rt->product_version, sizeof rt->product_version);
-	if (m->version) {
+	const struct clr_facts *f = clr_facts_find(m);
+	if (f && f->file_version[0]) {
+		/* A known build: no need to search its image for the string. */
+		snprintf(rt->file_version, sizeof rt->file_version, "%s", f->file_version);
+		snprintf(rt->commit, sizeof rt->commit, "%s", f->commit);
+		if (!rt->product_version[0])
+			snprintf(rt->product_version, sizeof rt->product_version, "%s", f->version);
+	} else if (m->version) {
 		snprintf(rt->file_version, sizeof rt->file_version, "%u.%u.%u.%u",
 			 (unsigned)(m->version >> 48), (unsigned)(m->version >> 32) & 0xffff,
 			 (unsigned)(m->version >> 16) & 0xffff, (unsigned)m->version & 0xffff);
@@ -149,4 +222,66 @@ bool clr_is_app_assembly(struct as *a, const struct clr_runtime_info *rt,
 	if (same_dir && shared)
 		return false; /* a shared framework folder holds no app code */
 	return !is_framework_name(m->name);
+}
+
+enum ch_status clr_runtime_supported(struct as *a, const struct clr_runtime_info *rt,
+				     struct ch_err *err)
+{
+	const char *dp = dump_path(as_dump(a));
+	const char *v = rt->product_version[0] ? rt->product_version : rt->file_version;
+	if (rt->flavor == CLR_FLAVOR_FRAMEWORK)
+		return ch_set_error(err, CH_EUNSUPPORTED,
+				    "%s: .NET Framework (%s%s%s) is not read: only .NET 8 and later",
+				    dp, rt->module->name, v[0] ? " " : "", v);
+	if (rt->major > 0 && rt->major < 8)
+		return ch_set_error(err, CH_EUNSUPPORTED,
+				    "%s: runtime %s (%s %s) is not read: only .NET 8 and later",
+				    dp, v, rt->major < 4 ? ".NET Core" : ".NET", v);
+	return CH_OK;
+}
+
+enum ch_status clr_runtime_no_heap(struct as *a, struct ch_err *err)
+{
+	struct dump *d = as_dump(a);
+	size_t n;
+	dump_ranges(d, &n);
+	uint64_t bytes = clr_runtime_memory_bytes(a);
+	return ch_set_error(err, CH_ENOTFOUND,
+			    "%s: the dump holds no GC heap (%" PRIu64 " bytes of memory in %zu ranges: "
+			    "a crash minidump, or a createdump --normal or --triage dump); take a heap "
+			    "or full dump (createdump --withheap or --full, dotnet-dump collect --type "
+			    "Heap or Full, DOTNET_DbgMiniDumpType=2 or 4; on Windows procdump -ma)",
+			    dump_path(d), bytes, n);
+}
+
+uint64_t clr_runtime_memory_bytes(struct as *a)
+{
+	size_t n;
+	const struct dump_range *r = dump_ranges(as_dump(a), &n);
+	uint64_t bytes = 0;
+	for (size_t i = 0; i < n; i++)
+		bytes += r[i].size;
+	return bytes;
+}
+
+enum ch_status clr_runtime_file_needed(struct as *a, const struct clr_runtime_info *rt,
+				       const char *detail, struct ch_err *err)
+{
+	const struct dump_module *m = rt->module;
+	char id[80] = "no identity recorded";
+	const char *why = NULL;
+	clr_facts_id(m, id, sizeof id);
+	/* The reason the module's file was not taken, from any page of it
+	 * the dump lacks. */
+	for (size_t i = 0; i < m->nsegs && !why; i++)
+		why = as_missing_reason(a, m->segs[i].va);
+	const char *v = rt->product_version[0] ? rt->product_version :
+			rt->file_version[0] ? rt->file_version : "of unknown version";
+	return ch_set_error(err, CH_ENOTFOUND,
+			    "%s: runtime %s (%s, %s) is not one of the %zu builds with built-in facts, "
+			    "and the dump lacks parts of it (%s)%s%s; copy that %s from the machine the "
+			    "dump came from (or from the runtime pack of that version) and pass its folder "
+			    "with --search DIR (mount: -o search=DIR)",
+			    dump_path(as_dump(a)), v, m->name, id, clr_facts_count(), detail,
+			    why ? ": " : "", why ? why : "", m->name);
 }

@@ -315,7 +315,7 @@ static struct dump *dump_new(const char *name, unsigned flags, struct ch_err *er
 static enum ch_status dump_finish(struct dump *d, enum ch_status rc,
 				  struct dump **out, struct ch_err *err)
 {
-	if (rc == CH_OK)
+	if (rc == CH_OK && !d->ops)
 		rc = probe(d, err);
 	if (rc == CH_OK)
 		rc = d->ops->parse(d, err);
@@ -357,6 +357,19 @@ enum ch_status dump_open_buffer(const void *buf, size_t len, const char *name,
 		rc = ch_set_error(err, CH_EFORMAT, "%s: empty file (0 bytes), not a dump",
 				  d->path);
 	return dump_finish(d, rc, out, err);
+}
+
+enum ch_status dump_open_image(const char *path, struct dump **out,
+			       struct ch_err *err)
+{
+	*out = NULL;
+	if (!path || !*path)
+		return ch_set_error(err, CH_EARG, "no module file named");
+	struct dump *d = dump_new(path, 0, err);
+	if (!d)
+		return CH_ENOMEM;
+	d->ops = &dump_img_ops;
+	return dump_finish(d, map_file(d, err), out, err);
 }
 
 enum ch_status dump_open(const char *path, struct dump **out, struct ch_err *err)
@@ -439,6 +452,7 @@ const char *const *dump_warnings(const struct dump *d, size_t *n)
 const char *dump_format_str(enum dump_format f)
 {
 	switch (f) {
+	case DUMP_FMT_IMAGE: return "image";
 	case DUMP_FMT_ELF: return "elf";
 	case DUMP_FMT_MDMP: return "minidump";
 	}

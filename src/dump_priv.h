@@ -60,6 +60,7 @@ struct dump {
 
 extern const struct dump_ops dump_elf_ops;
 extern const struct dump_ops dump_mdmp_ops;
+extern const struct dump_ops dump_img_ops;
 
 /* Appends one element to the growable arrays; return NULL on ENOMEM or
  * when the cap is reached (the caller sets the error). */

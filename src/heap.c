@@ -231,6 +231,18 @@ enum ch_status heap_open(struct clr *c, struct heap **out, struct ch_err *err)
 		heap_close(h);
 		return ch_set_error(err, st, "out of memory listing GC segments");
 	}
+	/* A dump that names the GC's segments but holds none of their
+	 * objects (createdump --normal or --triage) has no heap to read. */
+	size_t held = 0;
+	for (size_t i = 0; i < h->nsegs; i++) {
+		uint8_t b[8];
+		held += h->segs[i].start < h->segs[i].end &&
+			as_read(h->a, h->segs[i].start, b, h->ps) == h->ps;
+	}
+	if (!held) {
+		heap_close(h);
+		return clr_no_heap_error(c, err);
+	}
 	*out = h;
 	return CH_OK;
 }

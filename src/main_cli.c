@@ -6,6 +6,7 @@
  *   clrheap objects DUMP --type NAME|--all [--depth N] [--max-items N] [--max-string N] [--search DIR]
  *   clrheap show DUMP ADDR [--depth N] [--max-items N] [--max-string N] [--search DIR]
  *   clrheap statics DUMP --type NAME [--depth N] [--search DIR]
+ *   clrheap facts ...   built-in runtime facts (main_facts.c)
  *
  * Every failure prints one line on stderr and exits non-zero. */
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include "dump.h"
 #include "heap.h"
 #include "jw.h"
+#include "main_facts.h"
 #include "val.h"
 
 #define MAX_SEARCH 16
@@ -52,6 +54,7 @@ static void usage(FILE *f)
 	      "       clrheap objects DUMP --type NAME|--all [--depth N] [--max-items N] [--max-string N] [--search DIR]\n"
 	      "       clrheap show DUMP ADDR [--depth N] [--max-items N] [--max-string N] [--search DIR]\n"
 	      "       clrheap statics DUMP --type NAME [--depth N] [--search DIR]\n"
+	      "       clrheap facts --list | FILE [--pack NAME --file PATH --version V --out DIR] | --check FILE...\n"
 	      "Reads the managed heap of a .NET process dump without the DAC.\n",
 	      f);
 }
@@ -571,6 +574,8 @@ static int cmd_statics(struct cli *c)
 int main(int argc, char **argv)
 {
 	struct cli c = { 0 };
+	if (argc >= 2 && strcmp(argv[1], "facts") == 0)
+		return main_facts(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
 		usage(stdout);
 		return 0;
