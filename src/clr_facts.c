@@ -171,11 +171,14 @@ static enum ch_status scan_descs(struct as *a, const struct dump_module *m,
 	uint8_t *img = calloc(1, (size_t)m->size + 8);
 	if (!img)
 		return ch_set_error(err, CH_ENOMEM, "out of memory");
-	for (uint64_t off = 0; off < m->size; off += 4096) {
-		size_t n = m->size - off < 4096 ? (size_t)(m->size - off) : 4096;
-		as_read_image(a, m->base + off, img + off, n);
-	}
 	unsigned align = as_ptr_size(a);
+	/* Segments need not start on a page: where a read comes up short,
+	 * go on at the next aligned address. */
+	for (uint64_t off = 0; off < m->size;) {
+		size_t n = m->size - off < 4096 ? (size_t)(m->size - off) : 4096;
+		size_t got = as_read_image(a, m->base + off, img + off, n);
+		off += got ? got : align;
+	}
 	enum ch_status st = CH_OK;
 	for (uint64_t off = 0; st == CH_OK && m->size - off >= 40 && off < m->size; off += align)
 		if (memcmp(img + off, "DNCCDAC\0", 8) == 0)
