@@ -36,6 +36,7 @@ LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/clr_facts_data.o
 TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPS_OK   := $(BUILD)/.deps-ok
+DEPS_TEST := $(BUILD)/.deps-test-ok
 # fuzz targets (contrib/fuzz/fuzz_NAME.c): corpus replayers and libFuzzer;
 # the corruption suite's planner
 FUZZ_NAMES := $(patsubst contrib/fuzz/fuzz_%.c,%,$(wildcard contrib/fuzz/fuzz_*.c))
@@ -45,10 +46,14 @@ FUZZ_BIN   := $(FUZZ_NAMES:%=$(BUILD)/fuzz-lf/fuzz_%)
 .PHONY: all deps check unit e2e asan tsan demo fixtures bench clean install fuzz fuzz-cc
 all: $(BUILD)/clrheap $(BUILD)/mount.clrheap
 
-# Installs missing Debian packages (as root) or prints the apt-get line.
+# Installs missing Debian packages (as root) or prints the apt-get line:
+# what building needs, and for the tests what they need besides.
 $(DEPS_OK): contrib/deps.sh
 	@mkdir -p $(BUILD)
-	@sh contrib/deps.sh
+	@sh contrib/deps.sh build
+	@touch $@
+$(DEPS_TEST): contrib/deps.sh | $(DEPS_OK)
+	@sh contrib/deps.sh test
 	@touch $@
 deps: $(DEPS_OK)
 
@@ -73,7 +78,7 @@ $(BUILD)/clrheap: $(BUILD)/obj/main_cli.o $(BUILD)/obj/main_facts.o $(BUILD)/lib
 $(BUILD)/mount.clrheap: $(BUILD)/obj/main_mount.o $(BUILD)/libclrheap.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm -lpthread
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/libclrheap.a | $(DEPS_OK)
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libclrheap.a | $(DEPS_TEST)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests -o $@ $< $(BUILD)/libclrheap.a \
 		$(LDFLAGS) $(PKG_LIBS) -lcmocka -lm -lpthread

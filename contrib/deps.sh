@@ -1,12 +1,20 @@
 #!/bin/sh
-# Installs the Debian packages the build and tests need, when missing.
-# As root it runs apt-get; otherwise it prints the exact line to run.
-# Wine (64- and 32-bit) and mingw-w64 make the Windows fixture dumps; they
-# are installed too, but a machine without them still builds and tests
-# (the committed Windows dumps are read either way).
+# deps.sh [build|test] - installs the Debian packages that building (and
+# the demo) or testing needs, when missing. As root it runs apt-get;
+# otherwise it prints the exact line to run.
+#   build: the compiler's libraries, FUSE, zstd and jq (make, make demo)
+#   test:  also cmocka; and where the .NET SDK is present (make check then
+#          regenerates the fixture dumps), Wine's 64-bit loader and
+#          mingw-w64 for the Windows x64 fixtures. No i386 architecture is
+#          added: the x86 fixtures are kept as committed copies.
 set -e
-need="libfuse3-dev fuse3 uthash-dev libcmocka-dev libjansson-dev pkg-config zstd jq"
-wine="wine wine64 wine32:i386 gcc-mingw-w64-x86-64 gcc-mingw-w64-i686"
+level=${1:-build}
+need="libfuse3-dev fuse3 uthash-dev libjansson-dev pkg-config zstd jq"
+opt=""
+if [ "$level" = test ]; then
+	need="$need libcmocka-dev"
+	command -v dotnet >/dev/null 2>&1 && opt="wine wine64 gcc-mingw-w64-x86-64"
+fi
 missing_of() {
 	for p in "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
@@ -16,8 +24,8 @@ missing_of() {
 # shellcheck disable=SC2086
 missing=$(missing_of $need)
 # shellcheck disable=SC2086
-wmissing=$(missing_of $wine)
-[ -z "$missing$wmissing" ] && exit 0
+omissing=$(missing_of $opt)
+[ -z "$missing$omissing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
 	[ -z "$missing" ] && exit 0
 	echo "missing packages; run as root:" >&2
@@ -25,17 +33,14 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-if [ -n "$wmissing" ] && ! dpkg --print-foreign-architectures | grep -qx i386; then
-	dpkg --add-architecture i386
-fi
-echo "installing:$missing$wmissing" >&2
+echo "installing:$missing$omissing" >&2
 apt-get update -qq >/dev/null
 if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
-if [ -n "$wmissing" ]; then
+if [ -n "$omissing" ]; then
 	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $wmissing >/dev/null 2>&1 ||
+	apt-get install -y -qq --no-install-recommends $omissing >/dev/null 2>&1 ||
 		echo "deps: Wine or mingw-w64 could not be installed; Windows fixtures will not be regenerated" >&2
 fi

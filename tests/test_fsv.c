@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fsv_fixture.h"
 #include "../src/fsv_priv.h"
@@ -746,8 +747,14 @@ static void test_roots_modules(void **state)
 	char *p = slurp(x.v, walk(x.v, "modules/zoo.dll/path", NULL), 100, &len);
 	assert_non_null(strstr(p, "zoo.dll\n"));
 	free(p);
+	/* The heap dump lacks CoreLib's assembly row: its version comes from
+	 * the file, where this machine has it. */
+	p = slurp(x.v, walk(x.v, "modules/System.Private.CoreLib.dll/path", NULL), 200, &len);
+	p[len ? len - 1 : 0] = '\0';
+	bool have = access(p, R_OK) == 0;
+	free(p);
 	p = slurp(x.v, walk(x.v, "modules/System.Private.CoreLib.dll/version", NULL), 100, &len);
-	assert_string_equal(p, "10.0.0.0\n");
+	assert_string_equal(p, have ? "10.0.0.0\n" : "unknown\n");
 	free(p);
 	p = slurp(x.v, walk(x.v, "dump.json", NULL), 100, &len);
 	assert_non_null(strstr(p, "\"pointer_size\":8"));
