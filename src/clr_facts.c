@@ -35,7 +35,9 @@ const struct clr_facts *clr_facts_at(size_t i)
 
 bool clr_facts_id(const struct dump_module *m, char *buf, size_t size)
 {
-	if (m->pe_timestamp || m->pe_size) {
+	/* A Linux process's minidump gives its ELF modules a size but no
+	 * timestamp; their identity is the build-id. */
+	if (m->pe_timestamp || (m->pe_size && !m->build_id_len)) {
 		snprintf(buf, size, "pe:%08" PRIx32 ":%" PRIx32, m->pe_timestamp, m->pe_size);
 		return true;
 	}

@@ -277,11 +277,13 @@ enum ch_status clr_runtime_file_needed(struct as *a, const struct clr_runtime_in
 		why = as_missing_reason(a, m->segs[i].va);
 	const char *v = rt->product_version[0] ? rt->product_version :
 			rt->file_version[0] ? rt->file_version : "of unknown version";
+	/* What to do comes first: the reason, with its paths, may be cut. */
 	return ch_set_error(err, CH_ENOTFOUND,
-			    "%s: runtime %s (%s, %s) is not one of the %zu builds with built-in facts, "
-			    "and the dump lacks parts of it (%s)%s%s; copy that %s from the machine the "
-			    "dump came from (or from the runtime pack of that version) and pass its folder "
-			    "with --search DIR (mount: -o search=DIR)",
+			    "%s: runtime %s (%s, %s) is not one of the %zu builds with built-in facts "
+			    "and the dump lacks part of it (%s): pass the folder holding that %s (from "
+			    "the machine the dump came from, or the runtime pack of that version) with "
+			    "--search DIR (mount: -o search=DIR)%s%s",
 			    dump_path(as_dump(a)), v, m->name, id, clr_facts_count(), detail,
-			    why ? ": " : "", why ? why : "", m->name);
+			    m->name, why ? "; " : "", why ? why : "");
 }
+
