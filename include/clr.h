@@ -208,6 +208,12 @@ typedef bool (*clr_mt_fn)(void *arg, uint64_t mt);
 enum ch_status clr_module_types(struct clr *c, uint64_t module_addr,
 				clr_mt_fn fn, void *arg, struct ch_err *err);
 
+/* Calls fn with one line for each module met so far whose metadata could
+ * not be read (a heap dump of .NET 8 lacks the framework's: its types are
+ * then named <unknown type …>), saying what to pass. */
+typedef void (*clr_warn_fn)(void *arg, const char *msg);
+void clr_module_warnings(struct clr *c, clr_warn_fn fn, void *arg);
+
 /* Finds a loaded type by its full name among the types of the modules
  * that define the MethodTables in mts[0..n) (e.g. the types on the heap),
  * then among those MTs themselves. Returns its MT or 0. */

@@ -286,4 +286,3 @@ enum ch_status clr_runtime_file_needed(struct as *a, const struct clr_runtime_in
 			    dump_path(as_dump(a)), v, m->name, id, clr_facts_count(), detail,
 			    m->name, why ? "; " : "", why ? why : "");
 }
-

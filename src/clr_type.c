@@ -199,6 +199,21 @@ struct clr_module *clr_module_get(struct clr *c, uint64_t addr)
 	return &e->m;
 }
 
+void clr_module_warnings(struct clr *c, clr_warn_fn fn, void *arg)
+{
+	pthread_mutex_lock(&c->lock);
+	struct clr_mod_ent *e, *t;
+	HASH_ITER(hh, c->mods, e, t) {
+		if (e->m.md)
+			continue;
+		char msg[768];
+		snprintf(msg, sizeof msg, "names and fields of %s's types are unknown (pass the folder "
+			 "holding %s with --search DIR): %s", e->m.name, e->m.name, e->m.err);
+		fn(arg, msg);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
 void clr_types_free(struct clr *c)
 {
 	struct clr_type_ent *t, *tt;

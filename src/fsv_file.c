@@ -181,6 +181,11 @@ static const char *kind_str(enum clr_kind k)
 	return (unsigned)k < sizeof s / sizeof s[0] ? s[k] : "?";
 }
 
+static void put_warning(void *arg, const char *msg)
+{
+	jw_str(arg, msg);
+}
+
 static int render_dump_json(struct fsv *v, struct val_buf *b)
 {
 	const struct heap_stat_row *rows;
@@ -226,6 +231,7 @@ static int render_dump_json(struct fsv *v, struct val_buf *b)
 	jw_arr_begin(&w);
 	for (size_t i = 0; i < heap_warning_count(v->h); i++)
 		jw_str(&w, heap_warning(v->h, i));
+	clr_module_warnings(v->c, put_warning, &w);
 	jw_arr_end(&w);
 	jw_obj_end(&w);
 	jw_append(&w, "\n", 1);

@@ -249,11 +249,17 @@ static enum ch_status open_heap(struct cli *c)
 	return st;
 }
 
+static void print_module_warning(void *arg, const char *msg)
+{
+	fprintf(stderr, "clrheap: warning: %s: %s\n", (const char *)arg, msg);
+}
+
 static void print_warnings(struct cli *c)
 {
 	size_t n = heap_warning_count(c->h);
 	for (size_t i = 0; i < n; i++)
 		fprintf(stderr, "clrheap: warning: %s: %s\n", c->dump_path, heap_warning(c->h, i));
+	clr_module_warnings(c->c, print_module_warning, (void *)c->dump_path);
 }
 
 static int cmd_stat(struct cli *c)
