@@ -45,6 +45,19 @@ static void version_from_path(const char *path, char *out, size_t n)
 	out[k] = '\0';
 }
 
+/* The descriptor's RuntimeProductVersionString ("11.0.0"), if any. */
+static void version_from_desc(struct as *a, struct clr_runtime_info *rt)
+{
+	struct clr_desc *d;
+	struct ch_err e = { 0 };
+	if (clr_desc_open(a, rt->module, &d, &e) != CH_OK)
+		return;
+	const char *pv = clr_desc_global_str(d, "RuntimeProductVersionString");
+	if (pv && strlen(pv) < sizeof rt->product_version)
+		snprintf(rt->product_version, sizeof rt->product_version, "%s", pv);
+	clr_desc_close(d);
+}
+
 /* Reads "@(#)Version 10.0.1226.42308 @Commit: <sha>" from the image. */
 static void version_from_sccsid(struct as *a, struct clr_runtime_info *rt)
 {
@@ -171,6 +184,10 @@ enum ch_status clr_find_runtime(struct as *a, struct clr_runtime_info *rt,
 	    sscanf(rt->file_version, "%u.%u.%u", &fa, &fb, &fc) == 3 && fa >= 5 && fc >= 100)
 		snprintf(rt->product_version, sizeof rt->product_version, "%u.%u.%u",
 			 fa, fb, fc / 100);
+	/* .NET 11 numbers its files otherwise (11.0.26.53018 is 11.0.0) but
+	 * names its version in the contract descriptor. */
+	if (!rt->product_version[0])
+		version_from_desc(a, rt);
 	const char *v = rt->product_version[0] ? rt->product_version : rt->file_version;
 	if (v[0])
 		sscanf(v, "%d.%d", &rt->major, &rt->minor);
@@ -277,6 +294,9 @@ enum ch_status clr_runtime_file_needed(struct as *a, const struct clr_runtime_in
 		why = as_missing_reason(a, m->segs[i].va);
 	const char *v = rt->product_version[0] ? rt->product_version :
 			rt->file_version[0] ? rt->file_version : "of unknown version";
+	const char *off = getenv("CLRHEAP_FACTS");
+	if (off && strcmp(off, "0") == 0)
+		detail = "built-in facts turned off by CLRHEAP_FACTS=0";
 	/* What to do comes first: the reason, with its paths, may be cut. */
 	return ch_set_error(err, CH_ENOTFOUND,
 			    "%s: runtime %s (%s, %s) is not one of the %zu builds with built-in facts "
