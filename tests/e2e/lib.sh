@@ -46,6 +46,21 @@ e2e_done() {
 # machine can; oracle_run DUMP VERB ARGS... prints the oracle's output (CRs
 # dropped) or returns 127 when no oracle can read that dump here.
 E2E_ORACLE=$BUILD/oracle
+# The `wine` wrapper starts the 32-bit loader whenever wine32 is installed,
+# so where 32-bit programs cannot run it fails for 64-bit ones too; then a
+# 64-bit program runs with wine64 itself and there is no 32-bit one.
+# e2e_wine BITS prints the loader command for such a program, one word a
+# line, or fails.
+e2e_wine() {
+	local w32=/usr/lib/wine/wine w64=/usr/lib/wine/wine64
+	command -v wine >/dev/null 2>&1 || return 1
+	if [ -x "$w32" ] && ! "$w32" --version >/dev/null 2>&1; then
+		[ "$1" = 64 ] && [ -x "$w64" ] || return 1
+		printf '%s\n' env "WINELOADER=$w64" "$w64"
+	else
+		echo wine
+	fi
+}
 oracle_build() {
 	command -v dotnet >/dev/null 2>&1 || return 0
 	local proj=contrib/clrmd-oracle/clrmd-oracle.csproj src=contrib/clrmd-oracle/Program.cs rid log
@@ -56,6 +71,9 @@ oracle_build() {
 	fi
 	if command -v wine >/dev/null 2>&1; then
 		for rid in win-x64 win-x86; do
+			local bits=64
+			[ $rid = win-x86 ] && bits=32
+			e2e_wine $bits >/dev/null || continue
 			local out=$E2E_ORACLE/$rid
 			[ -f "$out/clrmd-oracle.exe" ] && [ ! "$src" -nt "$out/clrmd-oracle.exe" ] && continue
 			# A missing runtime pack leaves that oracle out; the tests say so.
@@ -71,14 +89,17 @@ oracle_run() {
 	os=$(jq -r .os <<<"$info"); ps=$(jq -r .pointer_size <<<"$info")
 	ver=$(jq -r .runtime.version <<<"$info")
 	if [ "$os" = windows ]; then
-		local rid=win-x64 arch=x64
-		[ "$ps" = 4 ] && rid=win-x86 arch=x86
-		[ -f "$E2E_ORACLE/$rid/clrmd-oracle.exe" ] && command -v wine >/dev/null 2>&1 || return 127
+		local rid=win-x64 arch=x64 bits=64
+		local -a winecmd
+		[ "$ps" = 4 ] && rid=win-x86 arch=x86 bits=32
+		[ -f "$E2E_ORACLE/$rid/clrmd-oracle.exe" ] || return 127
+		mapfile -t winecmd < <(e2e_wine $bits)
+		[ "${#winecmd[@]}" -gt 0 ] || return 127
 		dac=$(ls "$HOME"/.nuget/packages/microsoft.netcore.app.runtime.$rid/"$ver"/runtimes/$rid/native/mscordaccore.dll 2>/dev/null | head -n1)
 		[ -n "$dac" ] || return 127
 		winpath() { printf 'Z:%s' "$(readlink -f "$1" | tr / '\\')"; }
 		WINEPREFIX=$(readlink -f "$E2E_ORACLE")/wine-$arch WINEDEBUG=-all \
-			wine "$E2E_ORACLE/$rid/clrmd-oracle.exe" "$verb" "$(winpath "$d")" "$@" --dac "$(winpath "$dac")" \
+			"${winecmd[@]}" "$E2E_ORACLE/$rid/clrmd-oracle.exe" "$verb" "$(winpath "$d")" "$@" --dac "$(winpath "$dac")" \
 			2> >(grep -v '^wine: ' >&2) | tr -d '\r'
 		return "${PIPESTATUS[0]}"
 	fi
