@@ -124,4 +124,9 @@ bool rdr_cstr(const struct rdr *r, uint64_t off, size_t max, char *out,
  * or -1 when no terminator is found within max bytes of the buffer. */
 long rdr_strnlen_at(const struct rdr *r, uint64_t off, size_t max);
 
+/* Finds the GNU build-id (NT_GNU_BUILD_ID, owner "GNU") among the ELF
+ * notes in the n bytes at p; copies at most max bytes of it to out.
+ * Returns its length (0 when absent or the notes are damaged). */
+size_t rdr_gnu_build_id(const uint8_t *p, size_t n, uint8_t *out, size_t max);
+
 #endif

@@ -55,22 +55,9 @@ static bool add_run(struct file_id *id, uint64_t addr, uint64_t off,
 static void elf_build_id(const uint8_t *m, size_t len, uint64_t off,
 			 uint64_t size, struct file_id *id)
 {
-	if (!rdr_fits(len, off, size))
-		return;
-	struct rdr r = rdr_make(m + off, (size_t)size);
-	while (!r.bad && r.off < r.len && !id->build_id_len) {
-		uint32_t namesz = rdr_u32(&r), descsz = rdr_u32(&r), type = rdr_u32(&r);
-		const uint8_t *name = rdr_take(&r, namesz);
-		rdr_skip(&r, (4 - namesz % 4) % 4);
-		const uint8_t *desc = rdr_take(&r, descsz);
-		rdr_skip(&r, (4 - descsz % 4) % 4);
-		if (desc && type == 3 && namesz == 4 && memcmp(name, "GNU", 4) == 0 &&
-		    descsz) {
-			id->build_id_len = descsz < sizeof id->build_id ? descsz :
-					   sizeof id->build_id;
-			memcpy(id->build_id, desc, id->build_id_len);
-		}
-	}
+	if (rdr_fits(len, off, size) && !id->build_id_len)
+		id->build_id_len = rdr_gnu_build_id(m + off, (size_t)size, id->build_id,
+						    sizeof id->build_id);
 }
 
 /* ELF64 little-endian files only: what x86_64 and aarch64 processes load. */

@@ -19,7 +19,6 @@
 #define NT_PRPSINFO  3
 #define NT_AUXV      6
 #define NT_FILE      0x46494c45u
-#define NT_GNU_BUILD_ID 3
 
 #define EHDR_SIZE    64
 #define PHDR_SIZE    56
@@ -168,19 +167,7 @@ static uint64_t elf_image(struct dump *d, uint64_t base, uint8_t *bid, size_t *b
 		if (!buf)
 			break;
 		size_t got = dump_read_va(d, bias + note_va[i], buf, sz);
-		struct rdr r = rdr_make(buf, got);
-		while (!r.bad && r.off < r.len && !*bidlen) {
-			uint32_t namesz = rdr_u32(&r), descsz = rdr_u32(&r), type = rdr_u32(&r);
-			const uint8_t *name = rdr_take(&r, namesz);
-			rdr_skip(&r, (4 - namesz % 4) % 4);
-			const uint8_t *desc = rdr_take(&r, descsz);
-			rdr_skip(&r, (4 - descsz % 4) % 4);
-			if (desc && type == NT_GNU_BUILD_ID && namesz == 4 &&
-			    memcmp(name, "GNU", 4) == 0 && descsz) {
-				*bidlen = descsz < 32 ? descsz : 32;
-				memcpy(bid, desc, *bidlen);
-			}
-		}
+		*bidlen = rdr_gnu_build_id(buf, got, bid, 32);
 		free(buf);
 	}
 	return hi - lo;

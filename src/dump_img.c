@@ -30,22 +30,6 @@ static enum ch_status add_module(struct dump *d, uint64_t base, uint64_t size,
 	return CH_OK;
 }
 
-static void elf_build_id(struct dump_module *m, const uint8_t *p, size_t n)
-{
-	struct rdr r = rdr_make(p, n);
-	while (!r.bad && r.off < r.len && !m->build_id_len) {
-		uint32_t namesz = rdr_u32(&r), descsz = rdr_u32(&r), type = rdr_u32(&r);
-		const uint8_t *name = rdr_take(&r, namesz);
-		rdr_skip(&r, (4 - namesz % 4) % 4);
-		const uint8_t *desc = rdr_take(&r, descsz);
-		rdr_skip(&r, (4 - descsz % 4) % 4);
-		if (desc && name && type == 3 && namesz == 4 && memcmp(name, "GNU", 4) == 0) {
-			m->build_id_len = descsz < sizeof m->build_id ? descsz : sizeof m->build_id;
-			memcpy(m->build_id, desc, m->build_id_len);
-		}
-	}
-}
-
 static enum ch_status parse_elf(struct dump *d, struct ch_err *err)
 {
 	const uint8_t *f = d->map;
@@ -87,7 +71,8 @@ static enum ch_status parse_elf(struct dump *d, struct ch_err *err)
 		return ch_set_error(err, CH_ECORRUPT, "%s: ELF file with nothing to load", d->path);
 	enum ch_status rc = add_module(d, ELF_BASE, (end + 0xfff) & ~0xfffull, err);
 	if (rc == CH_OK && note)
-		elf_build_id(&d->mods[0], note, (size_t)note_n);
+		d->mods[0].build_id_len = rdr_gnu_build_id(note, (size_t)note_n, d->mods[0].build_id,
+							   sizeof d->mods[0].build_id);
 	return rc;
 }
 

@@ -26,3 +26,22 @@ bool rdr_cstr(const struct rdr *r, uint64_t off, size_t max, char *out,
 	out[k] = '\0';
 	return true;
 }
+
+size_t rdr_gnu_build_id(const uint8_t *p, size_t n, uint8_t *out, size_t max)
+{
+	struct rdr r = rdr_make(p, n);
+	while (!r.bad && r.off < r.len) {
+		uint32_t namesz = rdr_u32(&r), descsz = rdr_u32(&r), type = rdr_u32(&r);
+		const uint8_t *name = rdr_take(&r, namesz);
+		rdr_skip(&r, (4 - namesz % 4) % 4);
+		const uint8_t *desc = rdr_take(&r, descsz);
+		rdr_skip(&r, (4 - descsz % 4) % 4);
+		if (desc && name && type == 3 && namesz == 4 && memcmp(name, "GNU", 4) == 0 &&
+		    descsz) {
+			size_t k = descsz < max ? descsz : max;
+			memcpy(out, desc, k);
+			return k;
+		}
+	}
+	return 0;
+}
