@@ -200,6 +200,25 @@ static void test_strings(void **state)
 	assert_string_equal(out, "");
 }
 
+/* Notes: a non-GNU one, then the build-id; damaged ones give nothing. */
+static void test_gnu_build_id(void **state)
+{
+	(void)state;
+	uint8_t n[64] = {
+		4, 0, 0, 0, 4, 0, 0, 0, 3, 0, 0, 0, 'X', 'Y', 'Z', 0, 1, 2, 3, 4,
+		4, 0, 0, 0, 6, 0, 0, 0, 3, 0, 0, 0, 'G', 'N', 'U', 0,
+		0xde, 0xad, 0xbe, 0xef, 0x01, 0x02, 0, 0,
+	};
+	uint8_t out[32];
+	assert_int_equal(rdr_gnu_build_id(n, 44, out, sizeof out), 6);
+	assert_memory_equal(out, "\xde\xad\xbe\xef\x01\x02", 6);
+	assert_int_equal(rdr_gnu_build_id(n, 44, out, 4), 4); /* cut to the buffer */
+	assert_int_equal(rdr_gnu_build_id(n, 40, out, sizeof out), 0); /* desc cut short */
+	n[4] = 0xff; /* a descriptor size past the end */
+	assert_int_equal(rdr_gnu_build_id(n, 44, out, sizeof out), 0);
+	assert_int_equal(rdr_gnu_build_id(n, 0, out, sizeof out), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_seek_skip),
 		cmocka_unit_test(test_sub),
 		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_gnu_build_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
