@@ -353,6 +353,10 @@ void clr_type_statics(struct clr *c, const struct clr_type *t,
 	const struct clr_off *o = &c->off;
 	uint64_t aux, g = 0, ng = 0;
 	*gc_base = *nongc_base = 0;
+	if (o->have_dlm) {
+		clr_legacy_statics(c, t, gc_base, nongc_base);
+		return;
+	}
 	if (!o->have_statics || !(t->flags2 & 2) || t->kind == CLR_KIND_ARRAY)
 		return;
 	if (!clr_rdptr(c, t->mt + o->mt_aux, &aux) || aux < o->ds_size)

@@ -46,7 +46,24 @@ struct legacy_profile {
 	.ee_fields = 24, .ee_ninst = 0, .ee_nstatic = 8, .ee_nthread = 24,   \
 	.have_fields = true,                                                 \
 	.map_next = 0, .map_data = 8, .map_count = 16, .map_mask = 24,       \
-	.have_maps = true
+	.have_maps = true, NET8_X64_STATICS
+
+/* Statics: the structures of appdomain.h, threadstatics.h and
+ * methodtable.h as 8.0 names them, every offset found by probing the
+ * 8.0.31 fixtures (docs/RUNTIME.md §8). DomainLocalModule: domain
+ * assembly, dynamic class table, its size, ADThunk table, m_pGCStatics,
+ * ModuleIndex, then the class flags and non-GC statics. A generic instantiation's
+ * GenericsStaticsInfo (FieldDesc pointer, dynamic id) is the first
+ * optional member: after the fixed MethodTable, the vtable indirections
+ * and the overflowing multipurpose slots. Thread (some bytes before
+ * its list link): its managed and OS ids, and its embedded ThreadLocalBlock (TLM table, size), whose entry ModuleIndex
+ * is the module's ThreadLocalModule: dynamic class table, its size, the
+ * handle of the GC statics (an object[]), then the class flags. */
+#define NET8_X64_STATICS                                                     \
+	.have_statics = true, .have_dlm = true,                              \
+	.dlm_dyn_table = 0x8, .dlm_dyn_count = 0x10, .dlm_gc = 0x20,         \
+	.dlm_index = 0x28, .mt_num_virtuals = 0xc, .mt_fixed_size = 0x40,    \
+	.th_id = 0x18, .tlm_dyn_table = 0, .tlm_dyn_count = 8, .tlm_gc = 0x10
 
 static const struct legacy_profile profiles[] = {
 	{
@@ -56,6 +73,7 @@ static const struct legacy_profile profiles[] = {
 			NET8_X64_COMMON,
 			.mod_name_in_image = 0x108,
 			.ts_first = 160, .ctx_before_link = 0x90,
+			.th_before_link = 0xe0, .th_os_id = 0x1a0, .th_tlb = 0x430, .mod_dlm = 0x4c8,
 			.ee_attr = 40, .ee_elem = 48, .ee_counts_at = 50, .ee_packed_at = 49,
 			.mod_typedef_map = 752,
 		},
@@ -71,6 +89,7 @@ static const struct legacy_profile profiles[] = {
 			NET8_X64_COMMON,
 			.mod_name_in_image = 0xa8,
 			.ts_first = 0x40, .ctx_before_link = 0xa0,
+			.th_before_link = 0xf0, .th_os_id = 0x1b0, .th_tlb = 0x458, .mod_dlm = 0x2e8,
 			.ee_attr = 56, .ee_elem = 64, .ee_counts_at = 66, .ee_packed_at = 65,
 			.mod_typedef_map = 368,
 		},
@@ -136,4 +155,154 @@ enum ch_status clr_legacy_open(struct clr *c, struct ch_err *err)
 	c->mt_mask = ~(uint64_t)(ps == 8 ? 7 : 3);
 	c->statics_mask = ~(uint64_t)1;
 	return CH_OK;
+}
+
+size_t clr_legacy_threads(struct clr *c, struct clr_thread *out, size_t max)
+{
+	const struct clr_off *o = &c->off;
+	uint64_t ts = 0, link = 0;
+	if (!o->th_before_link || !c->threadstore_var || !clr_rdptr(c, c->threadstore_var, &ts) ||
+	    !ts || !clr_rdptr(c, ts + o->ts_first, &link))
+		return 0;
+	size_t n = 0;
+	uint64_t first = link;
+	for (unsigned k = 0; link > o->th_before_link && k < 100000; k++) {
+		uint64_t th = link - o->th_before_link, os = 0;
+		uint32_t id = 0;
+		if (n < max && as_u32(c->a, th + o->th_id, &id) && clr_rdptr(c, th + o->th_os_id, &os)) {
+			out[n].addr = th;
+			out[n].id = id;
+			out[n].os_id = os;
+			n++;
+		}
+		if (!clr_rdptr(c, link, &link) || link == first)
+			break;
+	}
+	return n;
+}
+
+/* ---- .NET 8 statics -------------------------------------------------------
+ * Plain statics of a non-generic type live in one block per module, its
+ * DomainLocalModule: non-GC statics at FieldDesc offsets from the
+ * DomainLocalModule itself, GC statics (references and boxed structs)
+ * from m_pGCStatics. A generic instantiation has its own dynamic entry
+ * (DynamicClassInfo → NormalDynamicEntry: m_pGCStatics, then the non-GC
+ * statics, offsets counted from the entry) in the dynamic class table of
+ * its loader module, by the id in its GenericsStaticsInfo. Thread statics
+ * follow the same two shapes in the thread's ThreadLocalModule of the
+ * module, found by the ModuleIndex in its ThreadLocalBlock; 8.0's
+ * inlined TLS blocks only cache these addresses for the JIT. */
+
+#define DYN_COLLECTIBLE 0x8u /* ClassInitFlags::COLLECTIBLE_FLAG: loader handles, not read */
+#define CLASS_ALLOCATED 0x4u /* ClassInitFlags::ALLOCATECLASS_FLAG */
+#define MAX_DYN_ENTRIES 0x1000000u
+#define MAX_MODULES 0x100000u
+
+/* The DomainLocalModule of module and the module's index, checked by the
+ * copy of that index the DomainLocalModule keeps. */
+static bool dlm_of(struct clr *c, uint64_t module, uint64_t *dlm, uint64_t *index)
+{
+	const struct clr_off *o = &c->off;
+	uint64_t copy;
+	return clr_rdptr(c, module + o->mod_dlm, dlm) && *dlm && !(*dlm % c->ps) &&
+	       clr_rdptr(c, module + o->mod_dlm + c->ps, index) && *index < MAX_MODULES &&
+	       clr_rdptr(c, *dlm + o->dlm_index, &copy) && copy == *index;
+}
+
+/* The dynamic entry id of the generic instantiation t, from its
+ * GenericsStaticsInfo, whose FieldDescs must point back at t. */
+static bool dynamic_id(struct clr *c, const struct clr_type *t, uint64_t *id)
+{
+	const struct clr_off *o = &c->off;
+	uint16_t nvirt;
+	uint64_t fd, back;
+	if ((t->flags & CLR_MTF_GENERICS_MASK) != 0x10 ||
+	    as_read(c->a, t->mt + o->mt_num_virtuals, &nvirt, 2) != 2)
+		return false;
+	/* multipurpose slots (flags2 & 0x1f) beyond the two inline ones
+	 * overflow after the vtable indirections of 8 slots each
+	 * (MultipurposeSlotOffset, methodtable.cpp of dotnet/coreclr) */
+	unsigned used = 0;
+	for (uint32_t m = t->flags2 & 0x1f; m; m >>= 1)
+		used += m & 1;
+	uint64_t gsi = t->mt + o->mt_fixed_size + (uint64_t)c->ps * ((nvirt + 7u) / 8u) +
+		       (uint64_t)c->ps * (used > 2 ? used - 2 : 0);
+	return clr_rdptr(c, gsi, &fd) && fd && clr_rdptr(c, fd, &back) && back == t->mt &&
+	       clr_rdptr(c, gsi + c->ps, id) && *id < MAX_DYN_ENTRIES;
+}
+
+/* Entry id of the dynamic class table whose pointer and size are at
+ * table_at and count_at (a DynamicClassInfo: entry pointer, flags). */
+static uint64_t dyn_entry(struct clr *c, uint64_t table_at, uint64_t count_at, uint64_t id)
+{
+	uint64_t table, count, entry;
+	uint32_t flags;
+	if (!clr_rdptr(c, table_at, &table) || !table || !clr_rdptr(c, count_at, &count) ||
+	    id >= count || !clr_rdptr(c, table + id * 2 * c->ps, &entry) ||
+	    !as_u32(c->a, table + id * 2 * c->ps + c->ps, &flags) || (flags & DYN_COLLECTIBLE))
+		return 0;
+	return entry;
+}
+
+void clr_legacy_statics(struct clr *c, const struct clr_type *t,
+			uint64_t *gc_base, uint64_t *nongc_base)
+{
+	const struct clr_off *o = &c->off;
+	uint64_t dlm, index, id, e, g;
+	*gc_base = *nongc_base = 0;
+	if (!o->have_dlm || t->kind == CLR_KIND_ARRAY || t->kind == CLR_KIND_FREE ||
+	    !dlm_of(c, t->module, &dlm, &index))
+		return;
+	if (!(t->flags & CLR_MTF_GENERICS_MASK)) {
+		if (clr_rdptr(c, dlm + o->dlm_gc, &g))
+			*gc_base = g;
+		*nongc_base = dlm;
+	} else if (dynamic_id(c, t, &id) &&
+		   (e = dyn_entry(c, dlm + o->dlm_dyn_table, dlm + o->dlm_dyn_count, id))) {
+		if (clr_rdptr(c, e, &g))
+			*gc_base = g;
+		*nongc_base = e;
+	}
+}
+
+/* The data of the object[] that handle h holds (GC thread statics). */
+static uint64_t handle_array_data(struct clr *c, uint64_t h)
+{
+	uint64_t arr, mt;
+	uint32_t flags;
+	if (!h || !clr_rdptr(c, h, &arr) || !arr || !clr_rdptr(c, arr, &mt) ||
+	    !as_u32(c->a, mt & c->mt_mask, &flags) || !(flags & CLR_MTF_HAS_COMPONENT_SIZE) ||
+	    (flags & 0xffff) != c->ps ||
+	    (flags & CLR_MTF_CATEGORY_ARRAY_MASK) != CLR_MTF_CATEGORY_ARRAY)
+		return 0;
+	return arr + 2 * (uint64_t)c->ps;
+}
+
+void clr_legacy_thread_statics(struct clr *c, const struct clr_type *t, uint64_t thread,
+			       uint64_t *gc_base, uint64_t *nongc_base)
+{
+	const struct clr_off *o = &c->off;
+	uint64_t dlm, index, table, size, tlm, id, block, h;
+	*gc_base = *nongc_base = 0;
+	if (!o->have_dlm || !o->th_tlb || t->kind == CLR_KIND_ARRAY || t->kind == CLR_KIND_FREE ||
+	    !dlm_of(c, t->module, &dlm, &index) ||
+	    !clr_rdptr(c, thread + o->th_tlb, &table) || !table ||
+	    !clr_rdptr(c, thread + o->th_tlb + c->ps, &size) || index >= size ||
+	    !clr_rdptr(c, table + index * c->ps, &tlm) || !tlm)
+		return;
+	if (!(t->flags & CLR_MTF_GENERICS_MASK)) {
+		/* this thread has t's block when t's class flags say so */
+		uint8_t flags;
+		uint32_t rid = t->token & 0xffffff;
+		if (!rid || as_read(c->a, tlm + o->tlm_gc + c->ps + (rid - 1), &flags, 1) != 1 ||
+		    !(flags & CLASS_ALLOCATED) || !clr_rdptr(c, tlm + o->tlm_gc, &h))
+			return;
+		block = tlm;
+	} else if (!dynamic_id(c, t, &id) ||
+		   !(block = dyn_entry(c, tlm + o->tlm_dyn_table, tlm + o->tlm_dyn_count, id)) ||
+		   !clr_rdptr(c, block, &h)) {
+		return;
+	}
+	*gc_base = handle_array_data(c, h);
+	*nongc_base = block;
 }

@@ -32,6 +32,14 @@ struct clr_off {
 	bool rank_from_size;        /* array rank from the base size */
 	uint32_t ee_counts_at;      /* byte: where the DWORD counts start (0: u16 fields) */
 	uint32_t ee_packed_at;      /* byte: nonzero when those counts are bit-packed */
+	/* .NET 8 statics: the DomainLocalModule scheme (clr_legacy.c) */
+	bool have_dlm;
+	uint32_t mod_dlm;           /* Module: its DomainLocalModule*, then ModuleIndex */
+	uint32_t dlm_dyn_table, dlm_dyn_count, dlm_gc, dlm_index; /* DomainLocalModule */
+	uint32_t mt_num_virtuals, mt_fixed_size; /* GenericsStaticsInfo follows these */
+	uint32_t th_before_link;    /* the Thread starts this far before its list link */
+	uint32_t th_id, th_os_id, th_tlb; /* Thread: ids, its ThreadLocalBlock */
+	uint32_t tlm_dyn_table, tlm_dyn_count, tlm_gc; /* ThreadLocalModule */
 };
 
 struct clr_module {
@@ -94,6 +102,19 @@ bool clr_type_fields_cached(const struct clr_type *t, struct clr_field ***fields
 /* Fills offsets and well-known MethodTables for a runtime without a
  * contract descriptor from the built-in table of its version. */
 enum ch_status clr_legacy_open(struct clr *c, struct ch_err *err);
+
+/* .NET 8: up to max managed threads into out (clr_threads); the list
+ * links each thread's link field, whose first word is the next link. */
+size_t clr_legacy_threads(struct clr *c, struct clr_thread *out, size_t max);
+
+/* .NET 8: the statics bases of t (clr_type_statics) and its thread-static
+ * bases on thread (clr_thread_statics), from the DomainLocalModule and
+ * the thread's ThreadLocalModule of t's module; 0 where they are absent
+ * or do not check out. */
+void clr_legacy_statics(struct clr *c, const struct clr_type *t,
+			uint64_t *gc_base, uint64_t *nongc_base);
+void clr_legacy_thread_statics(struct clr *c, const struct clr_type *t, uint64_t thread,
+			       uint64_t *gc_base, uint64_t *nongc_base);
 
 /* Refuses runtimes this does not read (.NET Framework, .NET Core 1-3,
  * .NET 5-7) with a message naming them. */

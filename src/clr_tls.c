@@ -2,7 +2,8 @@
  * runtime's thread list, and per type and thread the bases its
  * ThreadStaticsInfo indexes lead to through the thread's ThreadLocalData
  * (the Thread contract's GetThreadLocalStaticBase, checked on 10.0.12 and
- * 9.0.20 dumps against the zoo fixture's truth). */
+ * 9.0.20 dumps against the zoo fixture's truth); .NET 8's ThreadLocalBlock
+ * scheme is in clr_legacy.c. */
 #include "clr_priv.h"
 
 #include <string.h>
@@ -17,6 +18,8 @@ size_t clr_threads(struct clr *c, struct clr_thread *out, size_t max)
 	const struct clr_off *o = &c->off;
 	uint32_t id_off, os_off;
 	uint64_t ts = 0, link = 0;
+	if (o->th_before_link) /* .NET 8: the built-in table's */
+		return o->have_threads ? clr_legacy_threads(c, out, max) : 0;
 	if (!o->have_threads || !c->threadstore_var || !off_of(c, "Thread", "Id", &id_off) ||
 	    !off_of(c, "Thread", "OSId", &os_off) ||
 	    !clr_rdptr(c, c->threadstore_var, &ts) || !ts || !clr_rdptr(c, ts + o->ts_first, &link))
@@ -148,6 +151,10 @@ void clr_thread_statics(struct clr *c, const struct clr_type *t, uint64_t thread
 	uint64_t aux;
 	uint32_t gc_raw, ngc_raw;
 	*gc_base = *nongc_base = 0;
+	if (o->have_dlm) {
+		clr_legacy_thread_statics(c, t, thread, gc_base, nongc_base);
+		return;
+	}
 	if (t->kind == CLR_KIND_ARRAY || !o->have_statics || !tls_offsets(c, &to) ||
 	    !clr_rdptr(c, t->mt + o->mt_aux, &aux) || aux < to.tsi_size)
 		return;

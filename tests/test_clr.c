@@ -1,6 +1,7 @@
 /* test_clr.c - the runtime profile and type system on real .NET dumps:
  * GC mode detection, well-known MethodTables, ClrMD-style names, field
- * layouts with inheritance, statics, loaded types without instances. */
+ * layouts with inheritance, statics (.NET 8's DomainLocalModule scheme
+ * too), loaded types without instances. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -251,11 +252,128 @@ static void test_net8_profile(void **state)
 	assert_int_equal(ninst, 6);
 	assert_string_equal(fl[5].name, "AgeWeeks");
 	assert_string_equal(field(fl, n, "id")->type_name, "System.Guid");
-	/* Statics use the older DomainLocalModule scheme: not read yet. */
-	uint64_t gc, ngc;
-	clr_type_statics(f.c, pup, &gc, &ngc);
-	assert_int_equal(gc | ngc, 0);
 	fx_close(&f);
+}
+
+/* The loaded generic instantiation named name among module's. */
+struct inst_find {
+	struct clr *c;
+	const char *name;
+	uint64_t mt;
+};
+
+static bool inst_cb(void *arg, uint64_t mt)
+{
+	struct inst_find *x = arg;
+	const struct clr_type *t = clr_type_of(x->c, mt, NULL);
+	if (t && strcmp(t->name, x->name) == 0) {
+		x->mt = mt;
+		return false;
+	}
+	return true;
+}
+
+static const struct clr_type *inst_type(struct fx *f, uint64_t module, const char *name)
+{
+	struct clr_resolver *r;
+	struct inst_find x = { f->c, name, 0 };
+	assert_int_equal(clr_resolver_open(f->c, &r, &f->err), CH_OK);
+	clr_resolver_add_module(r, module);
+	clr_module_param_types(r, module, inst_cb, &x);
+	clr_resolver_close(r);
+	if (!x.mt)
+		fail_msg("no loaded %s", name);
+	return clr_type_of(f->c, x.mt, &f->err);
+}
+
+/* The name of the object the reference at va points to. */
+static const char *ref_type(struct fx *f, uint64_t va)
+{
+	uint64_t obj, mt;
+	if (!as_u64(f->a, va, &obj) || !obj || !as_u64(f->a, obj, &mt))
+		return "?";
+	const struct clr_type *t = clr_type_of(f->c, mt & clr_mt_mask(f->c), NULL);
+	return t ? t->name : "?";
+}
+
+static uint32_t static_u32(struct fx *f, uint64_t base, const struct clr_field *fl, size_t n,
+			   const char *name)
+{
+	uint32_t v = 0xdeadbeef;
+	const struct clr_field *x = field(fl, n, name);
+	assert_non_null(x);
+	assert_true(base && as_u32(f->a, base + x->offset, &v));
+	return v;
+}
+
+/* .NET 8 statics, on Linux and Windows, against the zoo's truth: the
+ * module's DomainLocalModule (Zoo.Statics), the dynamic entries of generic
+ * instantiations (Zoo.Registry<T>; the shared canonical one has none), and
+ * each thread's ThreadLocalModule (thread statics of threads 1 and 4
+ * only). A pointer that leads nowhere gives no base, never a crash. */
+static void test_net8_statics(void **state)
+{
+	(void)state;
+	static const char *const dumps[] = { "zoo-net8.full.dmp", "zoo-net8-win-x64.full.dmp" };
+	for (size_t i = 0; i < 2; i++) {
+		struct fx f;
+		fx_open(&f, dumps[i]);
+		assert_true(clr_statics_supported(f.c));
+		uint64_t dog = fx_mt(&f, "Zoo.Dog");
+		const struct clr_type *st = clr_type_of(f.c, clr_find_type(f.c, "Zoo.Statics", &dog, 1), &f.err);
+		assert_non_null(st);
+		size_t n;
+		const struct clr_field *fl = clr_type_fields(f.c, st, &n, NULL, &f.err);
+		assert_non_null(fl);
+		uint64_t gc, ngc;
+		clr_type_statics(f.c, st, &gc, &ngc);
+		assert_int_equal(static_u32(&f, ngc, fl, n, "Counter"), 42);
+		assert_string_equal(ref_type(&f, gc + field(fl, n, "Pet")->offset), "Zoo.Dog");
+
+		const struct clr_type *ri = inst_type(&f, st->module, "Zoo.Registry<System.Int32>");
+		const struct clr_type *ra = inst_type(&f, st->module, "Zoo.Registry<Zoo.Animal>");
+		const struct clr_type *rc = inst_type(&f, st->module, "Zoo.Registry<System.__Canon>");
+		const struct clr_field *rf = clr_type_fields(f.c, ri, &n, NULL, &f.err);
+		assert_non_null(rf);
+		clr_type_statics(f.c, ri, &gc, &ngc);
+		assert_int_equal(static_u32(&f, ngc, rf, n, "Count"), 3);
+		assert_int_equal(static_u32(&f, ngc, rf, n, "Last"), 33);
+		rf = clr_type_fields(f.c, ra, &n, NULL, &f.err);
+		assert_non_null(rf);
+		clr_type_statics(f.c, ra, &gc, &ngc);
+		assert_int_equal(static_u32(&f, ngc, rf, n, "Count"), 1);
+		assert_string_equal(ref_type(&f, gc + field(rf, n, "Last")->offset), "Zoo.Animal");
+		clr_type_statics(f.c, rc, &gc, &ngc);
+		assert_int_equal(gc | ngc, 0);
+
+		struct clr_thread th[64];
+		size_t nth = clr_threads(f.c, th, 64), seen = 0;
+		assert_true(nth >= 3); /* 4 on Linux, 3 under Wine */
+		fl = clr_type_fields(f.c, st, &n, NULL, &f.err);
+		for (size_t k = 0; k < nth; k++) {
+			clr_thread_statics(f.c, st, th[k].addr, &gc, &ngc);
+			if (th[k].id != 1 && th[k].id != 4) {
+				assert_int_equal(gc | ngc, 0);
+				continue;
+			}
+			seen++;
+			assert_int_equal(static_u32(&f, ngc, fl, n, "PerThreadInt"), th[k].id == 1 ? 1 : 2);
+			assert_string_equal(ref_type(&f, gc + field(fl, n, "PerThread")->offset), "System.String");
+		}
+		assert_int_equal(seen, 2);
+
+		clr_thread_statics(f.c, st, 0x10, &gc, &ngc);
+		assert_int_equal(gc | ngc, 0);
+		struct clr_type bad = *st;
+		bad.module = 0x10;
+		clr_type_statics(f.c, &bad, &gc, &ngc);
+		assert_int_equal(gc | ngc, 0);
+		bad = *ra;
+		bad.mt += 8; /* its GenericsStaticsInfo does not point back */
+		clr_type_statics(f.c, &bad, &gc, &ngc);
+		assert_int_equal(gc | ngc, 0);
+		fx_close(&f);
+	}
 }
 
 /* An EEClass whose instance field count exceeds the instance's bytes is
@@ -349,6 +467,7 @@ int main(void)
 		cmocka_unit_test(test_statics_holder),
 		cmocka_unit_test(test_primitive_static),
 		cmocka_unit_test(test_net8_profile),
+		cmocka_unit_test(test_net8_statics),
 		cmocka_unit_test(test_runtime_huge_module),
 		cmocka_unit_test(test_field_count_past_size),
 	};

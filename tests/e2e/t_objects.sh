@@ -112,11 +112,6 @@ for d in $dumps; do
 			if cmp -s "$tmp/tw" "$tmp/tg"; then ok; else
 				show_diff "$name: thread statics of $t" "$tmp/tw" "$tmp/tg"
 			fi
-		elif [ "$(jq -r '.runtime | split(".")[0]' "$truth")" = 8 ] &&
-			grep -q "^clrheap: .*: static fields of runtime 8\.[0-9.]* cannot be read yet$" "$tmp/err"; then
-			# .NET 8 keeps statics in its DomainLocalModule scheme, which
-			# the reader does not follow yet: it must say so, clearly.
-			ok
 		else
 			bad "$name: clrheap statics --type $t failed: $(head -c 300 "$tmp/err")"
 		fi
