@@ -5,7 +5,7 @@
  * Sources: src/coreclr/vm/methodtable.h, class.h and ceeload.h of the
  * release/8.0 branch of dotnet/runtime, the order of dac variables in
  * src/coreclr/inc/dacvars.h of that branch, and the checks on real 8.0.31
- * dumps in docs/RUNTIME.md §6. */
+ * dumps in docs/RUNTIME.md §6 and §8. */
 #include "clr_priv.h"
 
 #include <inttypes.h>
