@@ -63,6 +63,7 @@ static enum ch_status read_offsets(struct clr *c, struct ch_err *err)
 		{ "MethodTable", "ParentMethodTable", &o->mt_parent },
 		{ "MethodTable", "PerInstInfo", &o->mt_perinst },
 		{ "EEClass", "MethodTable", &o->ee_mt },
+		{ "ArrayClass", "Rank", &o->arr_rank },
 		{ "TypeDesc", "TypeAndFlags", &o->td_flags },
 		{ "ParamTypeDesc", "TypeArg", &o->ptd_arg },
 		{ "Module", "Base", &o->mod_base },
