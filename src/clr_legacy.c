@@ -193,6 +193,12 @@ size_t clr_legacy_threads(struct clr *c, struct clr_thread *out, size_t max)
  * module, found by the ModuleIndex in its ThreadLocalBlock; 8.0's
  * inlined TLS blocks only cache these addresses for the JIT. */
 
+/* MethodTable flags & 0x6 (enum_flag_StaticsMask): precomputed in the
+ * module's block, generic (GenericsStaticsInfo); 2, the dynamic statics of
+ * Reflection.Emit and EnC types (an id in the EEClass), is not read. */
+#define STATICS_MASK 0x6u
+#define STATICS_MODULE 0x0u
+#define STATICS_GENERIC 0x4u
 #define DYN_COLLECTIBLE 0x8u /* ClassInitFlags::COLLECTIBLE_FLAG: loader handles, not read */
 #define CLASS_ALLOCATED 0x4u /* ClassInitFlags::ALLOCATECLASS_FLAG */
 #define MAX_DYN_ENTRIES 0x1000000u
@@ -210,13 +216,14 @@ static bool dlm_of(struct clr *c, uint64_t module, uint64_t *dlm, uint64_t *inde
 }
 
 /* The dynamic entry id of the generic instantiation t, from its
- * GenericsStaticsInfo, whose FieldDescs must point back at t. */
+ * GenericsStaticsInfo, whose FieldDescs must point back at t (a shared
+ * canonical MethodTable has id -1: none). */
 static bool dynamic_id(struct clr *c, const struct clr_type *t, uint64_t *id)
 {
 	const struct clr_off *o = &c->off;
 	uint16_t nvirt;
 	uint64_t fd, back;
-	if ((t->flags & CLR_MTF_GENERICS_MASK) != 0x10 ||
+	if ((t->flags & STATICS_MASK) != STATICS_GENERIC ||
 	    as_read(c->a, t->mt + o->mt_num_virtuals, &nvirt, 2) != 2)
 		return false;
 	/* multipurpose slots (flags2 & 0x1f) beyond the two inline ones
@@ -253,7 +260,7 @@ void clr_legacy_statics(struct clr *c, const struct clr_type *t,
 	if (!o->have_dlm || t->kind == CLR_KIND_ARRAY || t->kind == CLR_KIND_FREE ||
 	    !dlm_of(c, t->module, &dlm, &index))
 		return;
-	if (!(t->flags & CLR_MTF_GENERICS_MASK)) {
+	if ((t->flags & STATICS_MASK) == STATICS_MODULE) {
 		if (clr_rdptr(c, dlm + o->dlm_gc, &g))
 			*gc_base = g;
 		*nongc_base = dlm;
@@ -290,7 +297,7 @@ void clr_legacy_thread_statics(struct clr *c, const struct clr_type *t, uint64_t
 	    !clr_rdptr(c, thread + o->th_tlb + c->ps, &size) || index >= size ||
 	    !clr_rdptr(c, table + index * c->ps, &tlm) || !tlm)
 		return;
-	if (!(t->flags & CLR_MTF_GENERICS_MASK)) {
+	if ((t->flags & STATICS_MASK) == STATICS_MODULE) {
 		/* this thread has t's block when t's class flags say so */
 		uint8_t flags;
 		uint32_t rid = t->token & 0xffffff;

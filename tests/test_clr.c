@@ -372,6 +372,12 @@ static void test_net8_statics(void **state)
 		bad.mt += 8; /* its GenericsStaticsInfo does not point back */
 		clr_type_statics(f.c, &bad, &gc, &ngc);
 		assert_int_equal(gc | ngc, 0);
+		bad = *st;
+		bad.flags |= 0x2; /* Reflection.Emit's dynamic statics: not read */
+		clr_type_statics(f.c, &bad, &gc, &ngc);
+		assert_int_equal(gc | ngc, 0);
+		clr_thread_statics(f.c, &bad, th[0].addr, &gc, &ngc);
+		assert_int_equal(gc | ngc, 0);
 		fx_close(&f);
 	}
 }
