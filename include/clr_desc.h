@@ -64,7 +64,12 @@ bool clr_desc_size(const struct clr_desc *d, const char *type, uint32_t *size);
 bool clr_desc_global(const struct clr_desc *d, const char *name, uint64_t *v);
 /* Text of a string global ("x64" for Architecture), or NULL. */
 const char *clr_desc_global_str(const struct clr_desc *d, const char *name);
-/* Version of contract `name`, or -1 when the runtime does not list it. */
+/* The address of the runtime's pointer to sub-descriptor `name` (.NET 11
+ * has "GC": the GC's own descriptor, read with clr_desc_read); false when
+ * the descriptor names none. */
+bool clr_desc_sub(const struct clr_desc *d, const char *name, uint64_t *var);
+/* Version of contract `name` (1 for .NET 11's "c1"), or -1 when the
+ * runtime does not list it. */
 int clr_desc_contract(const struct clr_desc *d, const char *name);
 /* Counts: types, fields, globals (for `clrheap info`). */
 void clr_desc_counts(const struct clr_desc *d, size_t *types, size_t *fields,

@@ -63,7 +63,6 @@ static enum ch_status read_offsets(struct clr *c, struct ch_err *err)
 		{ "MethodTable", "ParentMethodTable", &o->mt_parent },
 		{ "MethodTable", "PerInstInfo", &o->mt_perinst },
 		{ "EEClass", "MethodTable", &o->ee_mt },
-		{ "ArrayClass", "Rank", &o->arr_rank },
 		{ "TypeDesc", "TypeAndFlags", &o->td_flags },
 		{ "ParamTypeDesc", "TypeArg", &o->ptd_arg },
 		{ "Module", "Base", &o->mod_base },
@@ -71,6 +70,16 @@ static enum ch_status read_offsets(struct clr *c, struct ch_err *err)
 	enum ch_status st = need_all(c, core, sizeof core / sizeof core[0], true, err);
 	if (st != CH_OK)
 		return st;
+	/* .NET 11 drops ArrayClass from the descriptor: the rank then comes
+	 * from the base size, as for .NET 8 (clr_type.c). */
+	o->rank_from_size = !clr_desc_offset(c->desc, "ArrayClass", "Rank", &o->arr_rank);
+	/* .NET 11 describes FieldDesc; older runtimes have field.h's layout. */
+	if (!clr_desc_size(c->desc, "FieldDesc", &o->fd_size) ||
+	    !clr_desc_offset(c->desc, "FieldDesc", "DWord1", &o->fd_dw1) ||
+	    !clr_desc_offset(c->desc, "FieldDesc", "DWord2", &o->fd_dw2) ||
+	    o->fd_size < 12 || o->fd_size > 64 || o->fd_dw1 > o->fd_size - 4 ||
+	    o->fd_dw2 > o->fd_size - 4)
+		o->fd_size = o->fd_dw1 = o->fd_dw2 = 0;
 	/* GenericsDictInfo sits just before PerInstInfo's target; .NET 9's
 	 * descriptor names only NumTypeArgs. Layout (methodtable.h): 64-bit
 	 * has 4 bytes of padding before the two WORD counts, 32-bit none. */
@@ -165,6 +174,41 @@ static enum ch_status read_offsets(struct clr *c, struct ch_err *err)
 	return CH_OK;
 }
 
+/* Threads visited from link through the LinkNext fields when a link less
+ * unlink is its Thread; stops past max. */
+static unsigned walk_threads(struct clr *c, uint64_t link, uint32_t unlink, unsigned max)
+{
+	unsigned n = 0;
+	while (link && n <= max) {
+		n++;
+		if (!clr_rdptr(c, link - unlink + c->off.th_link, &link))
+			return max + 1;
+	}
+	return n;
+}
+
+/* What the thread list links: in 9 and 10 the head and each Thread's
+ * LinkNext point at the next Thread's LinkNext, in 11 at the next Thread
+ * itself (seen on 11.0.0 dumps; the descriptor names the same two fields).
+ * The reading whose walk visits ThreadStore.ThreadCount threads wins; 9's
+ * and 10's when neither does. */
+static void thread_links(struct clr *c)
+{
+	struct clr_off *o = &c->off;
+	uint64_t ts, link;
+	uint32_t cnt_off, count;
+	o->th_unlink = o->th_link;
+	if (!o->have_threads || !c->threadstore_var ||
+	    !clr_desc_offset(c->desc, "ThreadStore", "ThreadCount", &cnt_off) ||
+	    !clr_rdptr(c, c->threadstore_var, &ts) || !ts ||
+	    !as_u32(c->a, ts + cnt_off, &count) || count == 0 || count > MAX_THREADS ||
+	    !clr_rdptr(c, ts + o->ts_first, &link))
+		return;
+	if (walk_threads(c, link, o->th_link, count) != count &&
+	    walk_threads(c, link, 0, count) == count)
+		o->th_unlink = 0;
+}
+
 /* A pointer global of the descriptor is the address of the runtime's
  * variable: dereference it once. */
 static enum ch_status global_var(struct clr *c, const char *name, uint64_t *v,
@@ -224,6 +268,82 @@ static bool read_i32(struct clr *c, uint64_t va, int32_t *v)
 		return false;
 	*v = (int32_t)u;
 	return true;
+}
+
+/* .NET 11's GC describes itself in a sub-descriptor "GC" of the runtime's
+ * (the runtime's pointer to it is set when the GC starts; libclrgc.so
+ * brings its own): GCIdentifiers ("workstation, regions, ..."), the
+ * Generation layout, the handle table map and, in workstation GC, the
+ * addresses of the heap's variables; in server GC NumHeaps, Heaps and the
+ * GCHeap field offsets. Fills g from it; false where there is none (9, 10)
+ * or it lacks one of those. */
+static bool gc_from_desc(struct clr *c, struct clr_gc_info *g)
+{
+	uint64_t var, va, v;
+	memset(g, 0, sizeof *g);
+	if (!clr_desc_sub(c->desc, "GC", &var) || !clr_rdptr(c, var, &va) || !va)
+		return false;
+	size_t nmod;
+	const struct dump_module *mods = dump_modules(as_dump(c->a), &nmod), *m = NULL;
+	for (size_t i = 0; i < nmod && !m; i++)
+		if (va >= mods[i].base && va - mods[i].base < mods[i].size)
+			m = &mods[i];
+	struct clr_desc_raw raw;
+	struct clr_desc *d = NULL;
+	struct ch_err e = { 0 };
+	if (!m || clr_desc_read(c->a, m, va, &raw, &e) != CH_OK)
+		return false;
+	enum ch_status st = clr_desc_parse(raw.json, raw.json_len, raw.ptrs, raw.nptrs, &d, &e);
+	clr_desc_raw_free(&raw);
+	if (st != CH_OK)
+		return false;
+	uint32_t gsize, gctx, gstart, h_aa, h_eph, h_gt;
+	uint64_t ngen, hmap, gt = 0, eph = 0, aa = 0, nh = 0, heaps = 0;
+	const char *ids = clr_desc_global_str(d, "GCIdentifiers");
+	bool ok = ids && clr_desc_size(d, "Generation", &gsize) &&
+		  clr_desc_offset(d, "Generation", "AllocationContext", &gctx) &&
+		  clr_desc_offset(d, "Generation", "StartSegment", &gstart) &&
+		  gstart < gsize && gctx < gsize &&
+		  clr_desc_global(d, "TotalGenerationCount", &ngen) && ngen >= 4 && ngen <= 12 &&
+		  clr_desc_global(d, "HandleTableMap", &hmap);
+	g->server = ok && strstr(ids, "server") != NULL;
+	if (ok && g->server) {
+		uint32_t n = 0;
+		ok = clr_desc_global(d, "NumHeaps", &nh) && clr_desc_global(d, "Heaps", &v) &&
+		     as_u32(c->a, nh, &n) && n > 0 && n <= MAX_HEAPS &&
+		     clr_rdptr(c, v, &heaps) && heaps &&
+		     clr_desc_offset(d, "GCHeap", "AllocAllocated", &h_aa) &&
+		     clr_desc_offset(d, "GCHeap", "EphemeralHeapSegment", &h_eph) &&
+		     clr_desc_offset(d, "GCHeap", "GenerationTable", &h_gt) &&
+		     h_aa <= INT32_MAX && h_eph <= INT32_MAX && h_gt <= INT32_MAX;
+		g->nheaps = n;
+		g->heaps = heaps;
+		g->heap_off_alloc_allocated = (int32_t)h_aa;
+		g->heap_off_ephemeral_segment = (int32_t)h_eph;
+		g->heap_off_generation_table = (int32_t)h_gt;
+	} else if (ok) {
+		/* each global is the address of the GC's variable; the
+		 * generation table is an array, so its address is the table */
+		ok = clr_desc_global(d, "GCHeapGenerationTable", &gt) && gt &&
+		     clr_desc_global(d, "GCHeapEphemeralHeapSegment", &v) && clr_rdptr(c, v, &eph) &&
+		     clr_desc_global(d, "GCHeapAllocAllocated", &v) && clr_rdptr(c, v, &aa) &&
+		     eph && aa;
+		g->nheaps = 1;
+		g->generation_table = gt;
+		g->ephemeral_segment = eph;
+		g->alloc_allocated = aa;
+	}
+	if (ok) {
+		g->regions = strstr(ids, "regions") != NULL;
+		g->ngenerations = (unsigned)ngen;
+		g->gen_size = gsize;
+		g->gen_off_alloc_context = (int32_t)gctx;
+		g->gen_off_start_segment = (int32_t)gstart;
+		g->handle_table_map = hmap;
+		snprintf(g->found_by, sizeof g->found_by, "the GC's contract descriptor");
+	}
+	clr_desc_close(d);
+	return ok;
 }
 
 static enum ch_status find_gc(struct clr *c, struct ch_err *err)
@@ -363,9 +483,21 @@ enum ch_status clr_open(struct as *a, struct clr **out, struct ch_err *err)
 		if (clr_desc_global(c->desc, "StaticsPointerMask", &m))
 			c->statics_mask = m;
 		clr_desc_global(c->desc, "ThreadStore", &c->threadstore_var);
+		thread_links(c);
 	}
 	if (st == CH_OK) {
+		struct clr_gc_info gd;
+		bool from_desc = !legacy && gc_from_desc(c, &gd);
 		st = find_gc(c, err);
+		if (from_desc) {
+			/* GcDacVars, where found, still lead to the finalizer queue */
+			gd.dacvars = st == CH_OK ? c->gc.dacvars : 0;
+			gd.major = st == CH_OK ? c->gc.major : 0;
+			gd.minor = st == CH_OK ? c->gc.minor : 0;
+			c->gc = gd;
+			st = CH_OK;
+			ch_clear_error(err);
+		}
 	}
 	/* What a crash minidump lacks is everything: say so, not which
 	 * runtime variable was missing first. */
@@ -457,7 +589,7 @@ const struct clr_alloc_ctx *clr_alloc_contexts(struct clr *c, size_t *n)
 		    clr_rdptr(c, c->threadstore_var, &ts) && ts)
 			clr_rdptr(c, ts + o->ts_first, &link);
 		for (unsigned k = 0; link && k < MAX_THREADS; k++) {
-			uint64_t th = link - o->th_link, rtl, ptr, limit, ctx = 0;
+			uint64_t th = link - o->th_unlink, rtl, ptr, limit, ctx = 0;
 			if (o->ctx_before_link)
 				ctx = link - o->ctx_before_link;
 			else if (clr_rdptr(c, th + o->th_rtl, &rtl) && rtl)

@@ -166,6 +166,7 @@ enum ch_status clr_desc_parse(const char *json, size_t len,
 	json_t *types = json_object_get(root, "types");
 	json_t *globals = json_object_get(root, "globals");
 	json_t *contracts = json_object_get(root, "contracts");
+	json_t *subs = json_object_get(root, "subDescriptors");
 	if (json_is_object(types))
 		parse_types(d, types, &oom);
 	if (json_is_object(globals))
@@ -175,10 +176,34 @@ enum ch_status clr_desc_parse(const char *json, size_t len,
 		json_t *cv;
 		char key[DESC_MAX_NAME + 16];
 		json_object_foreach(contracts, name, cv) {
-			if (!json_is_integer(cv) || strlen(name) > DESC_MAX_NAME)
+			/* a version is a number (9, 10) or "c<number>" (11) */
+			const char *s = json_is_string(cv) ? json_string_value(cv) : NULL;
+			char *end;
+			uint64_t ver;
+			if (json_is_integer(cv))
+				ver = (uint64_t)json_integer_value(cv);
+			else if (s && s[0] == 'c' && s[1] >= '0' && s[1] <= '9' &&
+				 (ver = strtoull(s + 1, &end, 10), *end == '\0'))
+				;
+			else
+				continue;
+			if (strlen(name) > DESC_MAX_NAME)
 				continue;
 			snprintf(key, sizeof key, "contract:%s", name);
-			put(d, key, (uint64_t)json_integer_value(cv), true, NULL, &oom);
+			put(d, key, ver, true, NULL, &oom);
+		}
+	}
+	if (json_is_object(subs)) { /* "GC": [[index], "pointer"] */
+		const char *name;
+		json_t *sv;
+		char key[DESC_MAX_NAME + 16];
+		json_object_foreach(subs, name, sv) {
+			json_t *ix = json_array_get(json_array_get(sv, 0), 0);
+			if (!json_is_integer(ix) || json_integer_value(ix) < 0 ||
+			    (uint64_t)json_integer_value(ix) >= nptr || strlen(name) > DESC_MAX_NAME)
+				continue;
+			snprintf(key, sizeof key, "sub:%s", name);
+			put(d, key, ptrdata[json_integer_value(ix)], true, NULL, &oom);
 		}
 	}
 	json_decref(root);
@@ -376,6 +401,17 @@ const char *clr_desc_global_str(const struct clr_desc *d, const char *name)
 {
 	const struct entry *e = d ? find(d, name) : NULL;
 	return e && !e->is_num ? e->str : NULL;
+}
+
+bool clr_desc_sub(const struct clr_desc *d, const char *name, uint64_t *var)
+{
+	char key[DESC_MAX_NAME + 16];
+	snprintf(key, sizeof key, "sub:%s", name);
+	const struct entry *e = d ? find(d, key) : NULL;
+	if (!e || !e->is_num || !e->value)
+		return false;
+	*var = e->value;
+	return true;
 }
 
 int clr_desc_contract(const struct clr_desc *d, const char *name)

@@ -159,16 +159,25 @@ static bool sig_name(struct sig_ctx *s, struct clr_sb *b)
 	return ok;
 }
 
+/* The size of a FieldDesc: the descriptor's (.NET 11), else field.h's (the
+ * enclosing MethodTable, then two DWORDs). */
+static unsigned fd_size(const struct clr *c)
+{
+	return c->off.fd_size ? c->off.fd_size : c->ps + 8;
+}
+
 /* Decodes the n FieldDescs at list into out (declared by type t). */
 static bool read_fielddescs(struct clr *c, const struct clr_type *t,
 			    const struct md *md, uint64_t list, size_t n,
 			    struct clr_field *out, char *ferr, size_t ferrsz)
 {
-	const unsigned fdsize = c->ps == 8 ? 16 : 12;
+	const unsigned fdsize = fd_size(c);
+	const uint32_t dw1 = c->off.fd_size ? c->off.fd_dw1 : c->ps;
+	const uint32_t dw2 = c->off.fd_size ? c->off.fd_dw2 : c->ps + 4;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t fd = list + i * fdsize;
 		uint32_t w1, w2;
-		if (!as_u32(c->a, fd + c->ps, &w1) || !as_u32(c->a, fd + c->ps + 4, &w2)) {
+		if (!as_u32(c->a, fd + dw1, &w1) || !as_u32(c->a, fd + dw2, &w2)) {
 			snprintf(ferr, ferrsz, "FieldDesc 0x%" PRIx64 " of %s is not in the dump",
 				 fd, t->name);
 			return false;
@@ -311,7 +320,7 @@ static bool load_fields(struct clr *c, const struct clr_type *t,
 		ok = read_fielddescs(c, x, md, list, own, v + n, ferr, ferrsz);
 		n += own;
 		if (ok && k == 0 && nstatic) {
-			const unsigned fdsize = c->ps == 8 ? 16 : 12;
+			const unsigned fdsize = fd_size(c);
 			ok = read_fielddescs(c, x, md, list + own * fdsize, nstatic, v + n,
 					     ferr, ferrsz);
 			n += nstatic;

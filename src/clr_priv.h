@@ -16,6 +16,7 @@ struct clr_off {
 	uint32_t ee_mt, ee_fields, ee_ninst, ee_nstatic, ee_nthread,
 		ee_attr, ee_elem;
 	uint32_t arr_rank; /* ArrayClass.Rank */
+	uint32_t fd_size, fd_dw1, fd_dw2; /* FieldDesc (11's descriptor; 0: field.h's) */
 	uint32_t gd_size, gd_ndicts, gd_nargs; /* GenericsDictInfo, before PerInstInfo */
 	uint32_t ds_size, ds_gc, ds_nongc; /* DynamicStaticsInfo */
 	uint32_t td_flags, ptd_arg;
@@ -24,6 +25,10 @@ struct clr_off {
 	uint32_t pea_image, pei_layout, pel_base, pel_size, pel_flags;
 	uint32_t th_rtl, th_link, ts_first, rtl_ctx, eeac_gc, gcac_ptr,
 		gcac_limit;
+	/* a thread-list link minus this is its Thread: th_link where the
+	 * list links the LinkNext fields (9, 10), 0 where it links the
+	 * Threads themselves (11) */
+	uint32_t th_unlink;
 	bool have_fields, have_maps, have_statics, have_layout, have_threads;
 	/* runtimes without a descriptor (clr_legacy.c) */
 	uint32_t mt_token16;        /* TypeDef RID as a u16 here (0: MTFlags2 >> 8) */

@@ -27,7 +27,7 @@ size_t clr_threads(struct clr *c, struct clr_thread *out, size_t max)
 	size_t n = 0;
 	uint64_t first = link;
 	for (unsigned k = 0; link && k < 100000; k++) {
-		uint64_t th = link - o->th_link, os = 0;
+		uint64_t th = link - o->th_unlink, os = 0;
 		uint32_t id = 0;
 		if (n < max && as_u32(c->a, th + id_off, &id) && clr_rdptr(c, th + os_off, &os)) {
 			out[n].addr = th;

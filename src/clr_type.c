@@ -373,7 +373,9 @@ static bool load_type(struct clr *c, struct clr_type_ent *e, int depth)
 			 "0x%" PRIx64 " is not a MethodTable (its EEClass does not point back)", mt);
 		return false;
 	}
-	if (t->base_size < c->ps || t->base_size > (64u << 20)) {
+	/* .NET 11 gives interfaces (never instantiated) a base size of 0. */
+	bool iface = (t->flags & CLR_MTF_CATEGORY_MASK) == CLR_MTF_CATEGORY_INTERFACE;
+	if ((t->base_size < c->ps && !(iface && t->base_size == 0)) || t->base_size > (64u << 20)) {
 		snprintf(e->err, sizeof e->err, "MethodTable 0x%" PRIx64 ": base size %u out of range",
 			 mt, t->base_size);
 		return false;

@@ -349,7 +349,8 @@ static struct mtinfo mt_lookup(struct heap *h, uint64_t mt)
 		const struct clr_type *t = clr_type_of(h->c, mt, NULL);
 		e->mt = mt;
 		e->state = 2;
-		if (t) {
+		/* no object is of an interface type (.NET 11 gives them base size 0) */
+		if (t && t->kind != CLR_KIND_INTERFACE) {
 			e->base = t->base_size;
 			e->comp = t->component_size;
 			e->state = 1;

@@ -56,6 +56,75 @@ static void test_parse_sample(void **state)
 	clr_desc_close(d);
 }
 
+/* .NET 11's forms: contract versions as "c<number>", sub-descriptors as
+ * [[index], "pointer"] into the pointer data. */
+static const char net11[] =
+	"{\"version\":0,\"baseline\":\"empty\",\"types\":{},\"globals\":{},"
+	"\"subDescriptors\":{\"GC\":[[1],\"pointer\"],\"Out\":[[9],\"pointer\"],"
+	"\"Zero\":[[0],\"pointer\"],\"Flat\":[1],\"Text\":\"x\"},"
+	"\"contracts\":{\"Thread\":\"c1\",\"StressLog\":\"c2\",\"Old\":3,\"NoNum\":\"c\","
+	"\"Tail\":\"c1x\",\"Other\":\"d1\",\"Neg\":\"c-1\"}}";
+
+static void test_net11_forms(void **state)
+{
+	(void)state;
+	uint64_t ptrs[2] = { 0, 0x2222 }, v = 0;
+	struct clr_desc *d;
+	struct ch_err err = { 0 };
+	assert_int_equal(clr_desc_parse(net11, sizeof net11, ptrs, 2, &d, &err), CH_OK);
+	assert_int_equal(clr_desc_contract(d, "Thread"), 1);
+	assert_int_equal(clr_desc_contract(d, "StressLog"), 2);
+	assert_int_equal(clr_desc_contract(d, "Old"), 3);
+	assert_int_equal(clr_desc_contract(d, "NoNum"), -1);
+	assert_int_equal(clr_desc_contract(d, "Tail"), -1);
+	assert_int_equal(clr_desc_contract(d, "Other"), -1);
+	assert_int_equal(clr_desc_contract(d, "Neg"), -1);
+	assert_true(clr_desc_sub(d, "GC", &v));
+	assert_int_equal(v, 0x2222);
+	assert_false(clr_desc_sub(d, "Out", &v));
+	assert_false(clr_desc_sub(d, "Zero", &v));
+	assert_false(clr_desc_sub(d, "Flat", &v));
+	assert_false(clr_desc_sub(d, "Text", &v));
+	assert_false(clr_desc_sub(d, "Missing", &v));
+	clr_desc_close(d);
+}
+
+/* A real .NET 11 heap dump: the version from the descriptor's string, the
+ * GC's variables from its own descriptor, and the thread list that links
+ * Threads themselves (docs/RUNTIME.md §11). */
+static void test_net11_dump(void **state)
+{
+	(void)state;
+	char path[4096];
+	fixture_path(path, sizeof path, "zoo-net11.heap.dmp");
+	struct dump *dm;
+	struct as *a;
+	struct clr *c;
+	struct ch_err err = { 0 };
+	if (dump_open(path, &dm, &err) != CH_OK)
+		skip();
+	assert_int_equal(as_open(dm, &a, &err), CH_OK);
+	if (clr_open(a, &c, &err) != CH_OK)
+		fail_msg("%s", err.msg);
+	assert_string_equal(clr_runtime(c)->product_version, "11.0.0");
+	assert_int_equal(clr_runtime(c)->major, 11);
+	const struct clr_gc_info *g = clr_gc(c);
+	assert_string_equal(g->found_by, "the GC's contract descriptor");
+	assert_false(g->server);
+	assert_true(g->regions);
+	assert_int_equal(g->ngenerations, 5);
+	assert_int_equal(g->gen_size, 256);
+	assert_true(g->dacvars != 0);
+	struct clr_thread th[16];
+	size_t n = clr_threads(c, th, 16);
+	assert_int_equal(n, 4);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(th[i].id, i + 1);
+	clr_close(c);
+	as_close(a);
+	dump_close(dm);
+}
+
 static void test_damaged_json(void **state)
 {
 	(void)state;
@@ -133,6 +202,8 @@ int main(void)
 		cmocka_unit_test(test_parse_sample),
 		cmocka_unit_test(test_damaged_json),
 		cmocka_unit_test(test_real_descriptor),
+		cmocka_unit_test(test_net11_forms),
+		cmocka_unit_test(test_net11_dump),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
