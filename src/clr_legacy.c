@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clr_facts.h"
 #include "img.h"
 
 struct legacy_profile {
@@ -130,7 +131,7 @@ enum ch_status clr_legacy_open(struct clr *c, struct ch_err *err)
 				    dump_os_str(dump_os(d)), dump_arch_str(dump_arch(d)));
 	c->off = p->off;
 	uint64_t table, var;
-	enum ch_status st = img_find_export(c->a, c->rt.module, "g_dacTable", &table, err);
+	enum ch_status st = clr_facts_export(c->a, c->rt.module, "g_dacTable", &table, err);
 	if (st != CH_OK)
 		return st;
 	const uint32_t ps = c->ps;
