@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "as.h"
+#include "heap_priv.h"
 #include "rdr.h"
 
 #define MAX_SEGMENTS (1u << 20)
@@ -17,40 +18,6 @@
 #define SEG_FIELDS 9 /* allocated committed reserved used mem flags next bgalloc heap */
 #define MAX_SEG_BYTES (1ull << 40)
 
-/* The hot path's view of a MethodTable. */
-struct mtinfo {
-	uint64_t mt;
-	uint32_t base, comp;
-	uint8_t state; /* 1 valid, 2 invalid (mt 0: an empty slot) */
-};
-
-struct heap {
-	struct clr *c;
-	struct as *a;
-	unsigned ps, min_obj;
-	uint64_t mask, free_mt;
-	struct heap_seg *segs;
-	size_t nsegs;
-	pthread_mutex_t lock; /* warnings, MT table, stat cache */
-	char **warn;
-	size_t nwarn;
-	struct mtinfo *mts;   /* open addressing, power-of-two size */
-	size_t mtcap, mtcount;
-	struct heap_stat_row *stat;
-	size_t nstat;
-	bool stat_done;
-	/* the instance index: addresses grouped by type (rows of stat) */
-	uint64_t *idx;         /* every object, grouped */
-	size_t *idx_start;     /* per stat row: first slot in idx */
-	uint32_t *idx_slot;    /* open addressing: mt -> stat row + 1 */
-	size_t idx_cap;
-	bool idx_done;
-	pthread_mutex_t idx_lock; /* held while the index is built */
-	/* bricks for heap_object_at: per segment, per 4 KB, the first object
-	 * that reaches past the start of that 4 KB (0: none) */
-	uint64_t **bricks;
-	size_t *order;            /* segments sorted by start */
-};
 
 static void warn(struct heap *h, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -293,7 +260,7 @@ const char *heap_warning(struct heap *h, size_t i)
 	return s;
 }
 
-static size_t mt_slot(uint64_t mt, size_t cap)
+size_t heap_mt_slot(uint64_t mt, size_t cap)
 {
 	uint64_t x = mt * 0x9e3779b97f4a7c15ull;
 	return (size_t)(x >> 32) & (cap - 1);
@@ -304,7 +271,7 @@ static size_t mt_slot(uint64_t mt, size_t cap)
  * or the empty slot where it belongs. */
 static void *mt_table_slot(void *v, size_t cap, size_t esz, uint64_t mt)
 {
-	size_t k = mt_slot(mt, cap);
+	size_t k = heap_mt_slot(mt, cap);
 	for (;;) {
 		uint64_t *e = (uint64_t *)((char *)v + k * esz);
 		if (*e == 0 || *e == mt)
@@ -483,10 +450,9 @@ static enum ch_status walk_seg(struct walker *w, const struct heap_seg *s,
 	return CH_OK;
 }
 
-enum ch_status heap_walk_segment(struct heap *h, size_t i, heap_obj_fn fn, void *arg)
+enum ch_status heap_walk_from(struct heap *h, size_t seg, uint64_t from,
+			      heap_obj_fn fn, void *arg)
 {
-	if (i >= h->nsegs)
-		return CH_EARG;
 	size_t nctx;
 	const struct clr_alloc_ctx *ctx = clr_alloc_contexts(h->c, &nctx);
 	struct walker *w = calloc(1, sizeof *w);
@@ -494,10 +460,16 @@ enum ch_status heap_walk_segment(struct heap *h, size_t i, heap_obj_fn fn, void 
 		return CH_ENOMEM;
 	w->h = h;
 	bool stop = false;
-	enum ch_status st = walk_seg(w, &h->segs[i], h->segs[i].start, ctx, nctx,
-				     fn, arg, &stop);
+	enum ch_status st = walk_seg(w, &h->segs[seg], from, ctx, nctx, fn, arg, &stop);
 	free(w);
 	return st;
+}
+
+enum ch_status heap_walk_segment(struct heap *h, size_t i, heap_obj_fn fn, void *arg)
+{
+	if (i >= h->nsegs)
+		return CH_EARG;
+	return heap_walk_from(h, i, h->segs[i].start, fn, arg);
 }
 
 enum ch_status heap_walk(struct heap *h, heap_obj_fn fn, void *arg)
@@ -584,241 +556,4 @@ enum ch_status heap_stat(struct heap *h, const struct heap_stat_row **rows,
 	*rows = h->stat;
 	*n = h->nstat;
 	return CH_OK;
-}
-
-/* ---- the instance index ---- */
-
-/* Stat row of mt (open addressing over idx_slot), or -1. */
-static long idx_row(const struct heap *h, uint64_t mt)
-{
-	size_t k = mt_slot(mt, h->idx_cap);
-	for (size_t probe = 0; probe < h->idx_cap; probe++) {
-		uint32_t r = h->idx_slot[k];
-		if (r == 0)
-			return -1;
-		if (h->stat[r - 1].mt == mt)
-			return (long)r - 1;
-		k = (k + 1) & (h->idx_cap - 1);
-	}
-	return -1;
-}
-
-struct idx_fill {
-	struct heap *h;
-	size_t *next; /* per row: next free slot */
-	bool bad;
-};
-
-static bool idx_add(void *arg, uint64_t obj, uint64_t mt, uint64_t size)
-{
-	(void)size;
-	struct idx_fill *f = arg;
-	long r = idx_row(f->h, mt);
-	size_t end = (size_t)r + 1 < f->h->nstat ? f->h->idx_start[r + 1] : SIZE_MAX;
-	if (r < 0 || f->next[r] >= end) { /* the heap changed under us: it cannot */
-		f->bad = true;
-		return false;
-	}
-	f->h->idx[f->next[r]++] = obj;
-	return true;
-}
-
-static enum ch_status build_index(struct heap *h, struct ch_err *err)
-{
-	const struct heap_stat_row *rows;
-	size_t n;
-	enum ch_status st = heap_stat(h, &rows, &n, err);
-	if (st != CH_OK)
-		return st;
-	uint64_t total = 0;
-	for (size_t i = 0; i < n; i++)
-		total += rows[i].count;
-	size_t cap = 16;
-	while (cap < 2 * n + 2)
-		cap *= 2;
-	if (total > SIZE_MAX / sizeof(uint64_t) || n >= UINT32_MAX)
-		return ch_set_error(err, CH_ENOMEM, "too many objects to index");
-	h->idx = malloc((total ? total : 1) * sizeof *h->idx);
-	h->idx_start = calloc(n + 1, sizeof *h->idx_start);
-	h->idx_slot = calloc(cap, sizeof *h->idx_slot);
-	size_t *next = calloc(n + 1, sizeof *next);
-	if (!h->idx || !h->idx_start || !h->idx_slot || !next) {
-		free(next);
-		return ch_set_error(err, CH_ENOMEM, "out of memory indexing %" PRIu64 " objects", total);
-	}
-	h->idx_cap = cap;
-	size_t at = 0;
-	for (size_t i = 0; i < n; i++) {
-		h->idx_start[i] = next[i] = at;
-		at += rows[i].count;
-		size_t k = mt_slot(rows[i].mt, cap);
-		while (h->idx_slot[k])
-			k = (k + 1) & (cap - 1);
-		h->idx_slot[k] = (uint32_t)i + 1;
-	}
-	h->idx_start[n] = at;
-	struct idx_fill f = { h, next, false };
-	heap_walk(h, idx_add, &f);
-	for (size_t i = 0; i < n && !f.bad; i++)
-		f.bad = next[i] != h->idx_start[i + 1];
-	free(next);
-	if (f.bad)
-		return ch_set_error(err, CH_ECORRUPT, "the heap walk did not repeat itself while indexing");
-	return CH_OK;
-}
-
-enum ch_status heap_instances(struct heap *h, uint64_t mt,
-			      const uint64_t **addrs, size_t *n,
-			      struct ch_err *err)
-{
-	enum ch_status st = CH_OK;
-	pthread_mutex_lock(&h->lock);
-	bool done = h->idx_done;
-	pthread_mutex_unlock(&h->lock);
-	if (!done) {
-		/* Index building runs once; concurrent callers wait for it. */
-		pthread_mutex_lock(&h->idx_lock);
-		if (!h->idx_done) {
-			st = build_index(h, err);
-			if (st != CH_OK) {
-				free(h->idx);
-				free(h->idx_start);
-				free(h->idx_slot);
-				h->idx = NULL;
-				h->idx_start = NULL;
-				h->idx_slot = NULL;
-			}
-			pthread_mutex_lock(&h->lock);
-			h->idx_done = st == CH_OK;
-			pthread_mutex_unlock(&h->lock);
-		}
-		pthread_mutex_unlock(&h->idx_lock);
-		if (st != CH_OK)
-			return st;
-	}
-	long r = idx_row(h, mt);
-	*addrs = r < 0 ? NULL : h->idx + h->idx_start[r];
-	*n = r < 0 ? 0 : h->idx_start[r + 1] - h->idx_start[r];
-	return CH_OK;
-}
-
-/* ---- interior pointers ---- */
-
-#define BRICK_SHIFT 12
-
-struct brick_fill {
-	uint64_t *b;
-	uint64_t start;
-	size_t n, next; /* bricks, first not yet set */
-};
-
-static bool brick_add(void *arg, uint64_t obj, uint64_t mt, uint64_t size)
-{
-	(void)mt;
-	struct brick_fill *f = arg;
-	uint64_t last = (obj + size - 1 - f->start) >> BRICK_SHIFT;
-	for (; f->next <= last && f->next < f->n; f->next++)
-		f->b[f->next] = obj;
-	return true;
-}
-
-static int seg_cmp(const void *x, const void *y, void *arg)
-{
-	const struct heap_seg *s = arg;
-	uint64_t a = s[*(const size_t *)x].start, b = s[*(const size_t *)y].start;
-	return a < b ? -1 : a > b;
-}
-
-/* The segment holding addr (by binary search over starts), or -1. */
-static long seg_of(struct heap *h, uint64_t addr)
-{
-	size_t lo = 0, hi = h->nsegs;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (h->segs[h->order[mid]].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	/* segments do not overlap, but empty ones may share a start */
-	for (size_t k = lo; k-- > 0;) {
-		const struct heap_seg *s = &h->segs[h->order[k]];
-		if (addr >= s->start && addr < s->end)
-			return (long)h->order[k];
-		if (s->end > s->start && addr >= s->end)
-			break;
-	}
-	return -1;
-}
-
-struct find {
-	uint64_t addr, obj, mt, size;
-	bool found;
-};
-
-static bool find_cb(void *arg, uint64_t obj, uint64_t mt, uint64_t size)
-{
-	struct find *f = arg;
-	if (obj > f->addr)
-		return false;
-	if (f->addr - obj < size) {
-		f->obj = obj;
-		f->mt = mt;
-		f->size = size;
-		f->found = true;
-		return false;
-	}
-	return true;
-}
-
-bool heap_object_at(struct heap *h, uint64_t addr, uint64_t *obj,
-		    uint64_t *mt, uint64_t *size)
-{
-	pthread_mutex_lock(&h->idx_lock);
-	if (!h->order && h->nsegs) {
-		h->order = malloc(h->nsegs * sizeof *h->order);
-		h->bricks = calloc(h->nsegs, sizeof *h->bricks);
-		if (!h->order || !h->bricks) {
-			free(h->order);
-			free(h->bricks);
-			h->order = NULL;
-			h->bricks = NULL;
-			pthread_mutex_unlock(&h->idx_lock);
-			return false;
-		}
-		for (size_t i = 0; i < h->nsegs; i++)
-			h->order[i] = i;
-		qsort_r(h->order, h->nsegs, sizeof *h->order, seg_cmp, h->segs);
-	}
-	long si = h->order ? seg_of(h, addr) : -1;
-	uint64_t from = 0;
-	if (si >= 0) {
-		const struct heap_seg *s = &h->segs[si];
-		size_t nb = (size_t)((s->end - s->start + (1u << BRICK_SHIFT) - 1) >> BRICK_SHIFT);
-		if (!h->bricks[si] && (h->bricks[si] = calloc(nb ? nb : 1, sizeof(uint64_t)))) {
-			struct brick_fill f = { h->bricks[si], s->start, nb, 0 };
-			heap_walk_segment(h, (size_t)si, brick_add, &f);
-		}
-		if (h->bricks[si])
-			from = h->bricks[si][(addr - s->start) >> BRICK_SHIFT];
-	}
-	pthread_mutex_unlock(&h->idx_lock);
-	if (!from || from > addr)
-		return false;
-	size_t nctx;
-	const struct clr_alloc_ctx *ctx = clr_alloc_contexts(h->c, &nctx);
-	struct walker *w = calloc(1, sizeof *w);
-	if (!w)
-		return false;
-	w->h = h;
-	struct find f = { .addr = addr };
-	bool stop = false;
-	walk_seg(w, &h->segs[si], from, ctx, nctx, find_cb, &f, &stop);
-	free(w);
-	if (f.found) {
-		*obj = f.obj;
-		*mt = f.mt;
-		*size = f.size;
-	}
-	return f.found;
 }
