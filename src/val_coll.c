@@ -418,7 +418,7 @@ static bool emit_cdict(struct rctx *rc, const struct plan *p, const struct span 
 			if (next_shown(rc, &first, &shown, &more))
 				emit_pair(rc, by_name, &ns, kf, vf, level);
 			node = sp_ptr(rc->v, &ns, nf->off);
-			if (++steps & 1) /* a loop in a chain is damage */
+			if (!(++steps & 1)) /* a loop in a chain is damage */
 				slow = val_rdptr(rc->v, slow + rc->v->ps + nf->off);
 			if (node && node == slow)
 				goto bad;
