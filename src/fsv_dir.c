@@ -321,11 +321,20 @@ int fsv_dir_lookup(struct fsv *v, const struct fsv_node *dir, const char *name,
 		size_t from, n = fsv_handles_of(v, (unsigned)dir->pl, &from);
 		for (size_t i = from; i < from + n; i++)
 			if (v->handles[i].addr == addr) {
-				*ino = fsv_ino(FK_ROOT_LINK, addr);
+				*ino = fsv_ino(dir->pl == FSV_ROOT_DEPENDENT ? FK_DEP_PAIR : FK_ROOT_LINK,
+					       addr);
 				return 0;
 			}
 		return -ENOENT;
 	}
+	case FK_DEP_PAIR:
+		if (strcmp(name, "primary") == 0)
+			*ino = fsv_ino(FK_DEP_PRIMARY, dir->pl);
+		else if (strcmp(name, "secondary") == 0 && dir->target)
+			*ino = fsv_ino(FK_DEP_SECONDARY, dir->pl);
+		else
+			return -ENOENT;
+		return 0;
 	default:
 		return -ENOTDIR;
 	}
@@ -596,12 +605,23 @@ int fsv_readdir(struct fsv *v, uint64_t ino, uint64_t off, bool plus,
 	case FK_ROOT_KIND: {
 		size_t from, n = fsv_handles_of(v, (unsigned)dir.pl, &from);
 		long len = (long)(strlen("../../objects/") + v->hexw);
+		bool dep = dir.pl == FSV_ROOT_DEPENDENT;
 		for (uint64_t i = pos; i < n; i++) {
 			fsv_fmt_addr(v, v->handles[from + i].addr, name);
-			if (!emit(&rd, name, fsv_ino(FK_ROOT_LINK, v->handles[from + i].addr),
-				  S_IFLNK, len, i + 3))
+			if (!emit(&rd, name,
+				  fsv_ino(dep ? FK_DEP_PAIR : FK_ROOT_LINK, v->handles[from + i].addr),
+				  dep ? S_IFDIR : S_IFLNK, dep ? -1 : len, i + 3))
 				return 0;
 		}
+		return 0;
+	}
+	case FK_DEP_PAIR: {
+		long len = (long)(strlen("../../../objects/") + v->hexw);
+		if (pos == 0 && !emit(&rd, "primary", fsv_ino(FK_DEP_PRIMARY, dir.pl), S_IFLNK, len, 3))
+			return 0;
+		if (pos <= 1 && dir.target &&
+		    !emit(&rd, "secondary", fsv_ino(FK_DEP_SECONDARY, dir.pl), S_IFLNK, len, 4))
+			return 0;
 		return 0;
 	}
 	default:

@@ -115,6 +115,11 @@ int fsv_link_target(struct fsv *v, const struct fsv_node *n, struct val_buf *b)
 		fsv_buf_str(b, "../../objects/");
 		fsv_buf_str(b, hex);
 		break;
+	case FK_DEP_PRIMARY: case FK_DEP_SECONDARY:
+		fsv_fmt_addr(v, n->target, hex);
+		fsv_buf_str(b, "../../../objects/");
+		fsv_buf_str(b, hex);
+		break;
 	case FK_SLOT: {
 		if (n->vk != VAL_OBJECT)
 			return -EINVAL;

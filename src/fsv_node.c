@@ -104,13 +104,21 @@ int fsv_node(struct fsv *v, uint64_t ino, struct fsv_node *n)
 	case FK_ROOT_KIND:
 		fsv_roots(v);
 		return n->pl < FSV_HANDLE_KINDS ? 0 : -ENOENT;
-	case FK_ROOT_LINK: {
+	case FK_ROOT_LINK: case FK_DEP_PRIMARY: {
 		fsv_roots(v);
 		long i = handle_index(v, n->pl);
 		if (i < 0)
 			return -ENOENT;
 		n->target = v->handles[i].obj;
 		return 0;
+	}
+	case FK_DEP_PAIR: case FK_DEP_SECONDARY: {
+		fsv_roots(v);
+		long i = handle_index(v, n->pl);
+		if (i < 0 || v->handles[i].kind != FSV_ROOT_DEPENDENT)
+			return -ENOENT;
+		n->target = v->handles[i].secondary;
+		return n->kind == FK_DEP_SECONDARY && !n->target ? -ENOENT : 0;
 	}
 	default:
 		return -ENOENT;
@@ -123,10 +131,10 @@ mode_t fsv_node_mode(const struct fsv_node *n)
 	case FK_ROOT: case FK_TYPES: case FK_OBJECTS: case FK_ROOTS: case FK_MODULES:
 	case FK_TYPE: case FK_TYPE_INST: case FK_TYPE_STATICS: case FK_TYPE_THREADS:
 	case FK_TYPE_THREAD: case FK_OBJ:
-	case FK_OBJ_ITEMS: case FK_MOD: case FK_ROOT_KIND:
+	case FK_OBJ_ITEMS: case FK_MOD: case FK_ROOT_KIND: case FK_DEP_PAIR:
 		return S_IFDIR;
 	case FK_TYPE_BASE: case FK_OBJ_TYPE: case FK_INST: case FK_ALIAS:
-	case FK_ROOT_LINK:
+	case FK_ROOT_LINK: case FK_DEP_PRIMARY: case FK_DEP_SECONDARY:
 		return S_IFLNK;
 	case FK_SLOT:
 		return n->vk == VAL_STRUCT ? S_IFDIR : n->vk == VAL_OBJECT ? S_IFLNK : S_IFREG;

@@ -39,6 +39,7 @@ enum fsv_kind {
 	FK_MOD = 48, FK_MOD_PATH, FK_MOD_BASE, FK_MOD_SIZE, FK_MOD_VERSION,
 	/* payload: handle kind index; handle address */
 	FK_ROOT_KIND = 56, FK_ROOT_LINK,
+	FK_DEP_PAIR, FK_DEP_PRIMARY, FK_DEP_SECONDARY, /* payload: handle address */
 	FK_SLOT = 64, /* shapes >= FSV_SHAPE_FIRST */
 };
 #define FSV_SHAPE_FIRST 64u
@@ -129,11 +130,13 @@ struct fsv_tview {
 
 struct fsv_handle {
 	uint64_t addr;  /* the handle slot */
-	uint64_t obj;
+	uint64_t obj;   /* a dependent handle's primary */
+	uint64_t secondary; /* a dependent handle's secondary, or 0 */
 	uint8_t kind;
 };
 
 #define FSV_HANDLE_KINDS 18 /* 16 GC handle types, then the finalizer queue */
+#define FSV_ROOT_DEPENDENT 6  /* pairs (primary keeps secondary alive), not roots */
 #define FSV_ROOT_FINALIZER 16       /* registered for finalization */
 #define FSV_ROOT_FINALIZER_READY 17 /* ready for the finalizer thread */
 

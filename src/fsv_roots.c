@@ -37,6 +37,11 @@
  * builds (seen: table at 2006 on x64, 3922 on x86). */
 #define SEG_BLOCKS(ps) ((SEG_ALIGN - SEG_HANDLES) / (ps) / BLOCK_HANDLES)
 #define SEG_BLOCK_TYPE(ps) (13u * SEG_BLOCKS(ps))
+/* rgUserData follows: per block, the index of the block holding its extra
+ * data (a dependent handle's secondary, slot for slot), or 0xff */
+#define SEG_USER_DATA(ps) (14u * SEG_BLOCKS(ps))
+/* The last internal block type marks those data blocks: never handles. */
+#define BLOCK_TYPE_DATA 12u
 #define BACKPTR_FROM(ps) (16u * SEG_BLOCKS(ps) - 20u)
 #define BACKPTR_TO(ps) (16u * SEG_BLOCKS(ps) + 180u)
 #define MAX_HANDLES (1u << 22)
@@ -54,11 +59,8 @@ static const char *const kind_names[FSV_HANDLE_KINDS] = {
 
 const char *fsv_handle_kind_name(unsigned kind)
 {
-	static const char *const other[] = { "type-12", "type-13", "type-14", "type-15" };
-	/* 12..15: handle types no runtime uses yet */
-	if (kind >= FSV_HANDLE_KINDS)
-		return "?";
-	return kind_names[kind] ? kind_names[kind] : other[kind - 12];
+	/* 12 marks data blocks and 13..15 no runtime uses: none is collected */
+	return kind < FSV_HANDLE_KINDS && kind_names[kind] ? kind_names[kind] : "?";
 }
 
 struct hcoll {
@@ -72,6 +74,13 @@ static bool rdptr(struct fsv *v, uint64_t va, uint64_t *out)
 	return as_ptrv(v->a, va, out);
 }
 
+/* Whether obj is non-null and starts with a known MethodTable. */
+static bool is_object(struct fsv *v, uint64_t obj)
+{
+	uint64_t mt;
+	return obj && rdptr(v, obj, &mt) && clr_type_of(v->c, mt & v->mt_mask, NULL);
+}
+
 /* The offset in a segment of its pointer back to table, or 0. */
 static unsigned backptr_off(struct fsv *v, uint64_t seg, uint64_t table)
 {
@@ -83,7 +92,8 @@ static unsigned backptr_off(struct fsv *v, uint64_t seg, uint64_t table)
 	return 0;
 }
 
-static void add_handle(struct hcoll *hc, uint64_t addr, uint64_t obj, unsigned kind)
+static void add_handle(struct hcoll *hc, uint64_t addr, uint64_t obj, uint64_t secondary,
+		       unsigned kind)
 {
 	if (hc->n >= MAX_HANDLES)
 		return;
@@ -95,7 +105,7 @@ static void add_handle(struct hcoll *hc, uint64_t addr, uint64_t obj, unsigned k
 		hc->h = nh;
 		hc->cap = ncap;
 	}
-	hc->h[hc->n++] = (struct fsv_handle){ addr, obj, (uint8_t)kind };
+	hc->h[hc->n++] = (struct fsv_handle){ addr, obj, secondary, (uint8_t)kind };
 }
 
 static void walk_table(struct hcoll *hc, uint64_t table)
@@ -111,20 +121,25 @@ static void walk_table(struct hcoll *hc, uint64_t table)
 			seg = p;
 	}
 	for (unsigned nseg = 0; seg && back && nseg < MAX_SEGS; nseg++) {
-		uint8_t types[MAX_SEG_BLOCKS];
+		uint8_t types[MAX_SEG_BLOCKS], data[MAX_SEG_BLOCKS];
 		unsigned nblocks = SEG_BLOCKS(v->ps);
-		if (as_read(v->a, seg + SEG_BLOCK_TYPE(v->ps), types, nblocks) != nblocks)
+		if (as_read(v->a, seg + SEG_BLOCK_TYPE(v->ps), types, nblocks) != nblocks ||
+		    as_read(v->a, seg + SEG_USER_DATA(v->ps), data, nblocks) != nblocks)
 			break;
 		for (unsigned b = 0; b < nblocks; b++) {
-			if (types[b] >= FSV_ROOT_FINALIZER)
+			if (types[b] >= BLOCK_TYPE_DATA)
 				continue;
+			bool dep = types[b] == FSV_ROOT_DEPENDENT && data[b] < nblocks;
 			for (unsigned i = 0; i < BLOCK_HANDLES; i++) {
 				uint64_t slot = seg + SEG_HANDLES + (uint64_t)v->ps * (b * BLOCK_HANDLES + i);
-				uint64_t obj, mt;
-				if (!rdptr(v, slot, &obj) || !obj || !rdptr(v, obj, &mt) ||
-				    !clr_type_of(v->c, mt & v->mt_mask, NULL))
+				uint64_t obj, sec = 0;
+				if (!rdptr(v, slot, &obj) || !is_object(v, obj))
 					continue;
-				add_handle(hc, slot, obj, types[b]);
+				if (dep && (!rdptr(v, seg + SEG_HANDLES + (uint64_t)v->ps *
+							(data[b] * BLOCK_HANDLES + i), &sec) ||
+					    !is_object(v, sec)))
+					sec = 0;
+				add_handle(hc, slot, obj, sec, types[b]);
 			}
 		}
 		uint64_t next, check;
@@ -164,11 +179,11 @@ static void walk_finalizer(struct hcoll *hc, uint64_t cf, unsigned ngen)
 	if (prev > end || (end - array) / v->ps > MAX_FINALIZABLE)
 		return;
 	for (uint64_t slot = array; slot < p[nfill - 1]; slot += v->ps) {
-		uint64_t obj, mt;
-		if (!rdptr(v, slot, &obj) || !obj || !rdptr(v, obj, &mt) ||
-		    !clr_type_of(v->c, mt & v->mt_mask, NULL))
+		uint64_t obj;
+		if (!rdptr(v, slot, &obj) || !is_object(v, obj))
 			continue;
-		add_handle(hc, slot, obj, slot < p[ngen - 1] ? FSV_ROOT_FINALIZER : FSV_ROOT_FINALIZER_READY);
+		add_handle(hc, slot, obj, 0,
+			   slot < p[ngen - 1] ? FSV_ROOT_FINALIZER : FSV_ROOT_FINALIZER_READY);
 	}
 }
 

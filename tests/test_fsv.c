@@ -736,6 +736,24 @@ static void test_roots_modules(void **state)
 	list(x.v, walk(x.v, "roots/finalizer", NULL), 7, true, &ns);
 	assert_int_equal(ns.n, 2 + 29);
 	names_free(&ns);
+	/* one dependent handle (ArrayPool's ConditionalWeakTable, no value
+	 * set): a folder with its primary alone */
+	list(x.v, walk(x.v, "roots/dependent", NULL), 7, true, &ns);
+	assert_int_equal(ns.n, 2 + 1);
+	snprintf(path, sizeof path, "roots/dependent/%s", ns.v[2]);
+	names_free(&ns);
+	list(x.v, walk(x.v, path, NULL), 7, true, &ns);
+	assert_int_equal(ns.n, 2 + 1);
+	assert_true(has(&ns, "primary"));
+	names_free(&ns);
+	snprintf(path + strlen(path), sizeof path - strlen(path), "/primary");
+	assert_int_equal(fsv_readlink(x.v, walk(x.v, path, NULL), target, sizeof target), 0);
+	assert_int_equal(strncmp(target, "../../../objects/", 17), 0);
+	snprintf(path, sizeof path, "objects/%s/.json", target + 17);
+	size_t jl;
+	char *j = slurp(x.v, walk(x.v, path, NULL), 100, &jl);
+	assert_non_null(strstr(j, "\"System.Buffers.SharedArrayPoolThreadLocalArray[]\""));
+	free(j);
 	int err = 0;
 	assert_int_equal(walk(x.v, "roots/finalizer-ready", &err), 0);
 	assert_int_equal(err, -ENOENT);

@@ -320,6 +320,17 @@ for d in ${T_MOUNT_ONLY:-$(e2e_dumps)}; do
 	check "$w: roots/finalizer lists objects" test "$(ls "$m/roots/finalizer" | wc -l)" -gt 0
 	h=$(ls "$m/roots/finalizer" | head -n 1)
 	check "$w: a finalizer root is an object" test -f "$m/roots/finalizer/$h/.address"
+	check "$w: roots/ has no data-block kind" bash -c "! ls '$m/roots' | grep -q '^type-'"
+	# the zoo's ArrayPool holds a ConditionalWeakTable: a dependent handle
+	# is a pair (primary, secondary when set), listed apart from the roots
+	if [ "$app" = zoo ]; then
+		dp=$(ls "$m/roots/dependent" 2>/dev/null | head -n 1)
+		check "$w: roots/dependent lists pairs" test -n "$dp" -a -d "$m/roots/dependent/$dp"
+		check "$w: a dependent pair's primary is an object" \
+			test -f "$m/roots/dependent/$dp/primary/.address"
+		check "$w: a pair has only primary and secondary" \
+			bash -c "! ls '$m/roots/dependent/$dp' | grep -qv '^primary\$\|^secondary\$'"
+	fi
 	check "$w: modules/ has $dll" test -f "$m/modules/$dll/path"
 	if [ "$app" = visits ]; then
 		printf '  %s: ready %d ms, instances.jsonl %d ms, find %d ms\n' "$w" \
