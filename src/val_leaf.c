@@ -317,11 +317,20 @@ void leaf_prim(struct rctx *rc, uint8_t elem, const struct span *s, uint64_t off
 
 /* ---- enums ---- */
 
-static const struct enum_member *enum_find(const struct enum_info *en, uint64_t bits)
+/* The member Enum.ToString names for bits. Of several with that value
+ * (in .NET's sorted order) a plain enum takes the first, a [Flags] enum
+ * the last, as it walks down from the largest; zero is the first again. */
+const struct enum_member *val_enum_find(const struct enum_info *en, uint64_t bits)
 {
+	if (en->flags && bits != 0) {
+		for (size_t i = en->n; i-- > 0;)
+			if (en->m[i].bits <= bits)
+				return en->m[i].bits == bits ? &en->m[i] : NULL;
+		return NULL;
+	}
 	size_t lo = 0, hi = en->n;
 	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
+		size_t mid = lo + (hi - lo) / 2;
 		if (en->m[mid].bits < bits)
 			lo = mid + 1;
 		else
@@ -338,7 +347,7 @@ void leaf_enum(struct rctx *rc, const struct plan *p, uint64_t bits, bool json)
 	struct val_buf *b = rc->b;
 	const struct enum_info *en = &p->en;
 	unsigned size = elem_size(p->prim, rc->v->ps);
-	const struct enum_member *m = enum_find(en, bits);
+	const struct enum_member *m = val_enum_find(en, bits);
 	if (m) {
 		vb_utf8(b, m->name, strlen(m->name), json);
 		return;

@@ -135,10 +135,118 @@ static bool build_fields(struct val *v, struct plan *p)
 	return ok;
 }
 
-static int member_cmp(const void *a, const void *b)
+/* Enum.ToString picks among members of one value by their place after
+ * .NET's own sort (Array.Sort of the values, names alongside, in metadata
+ * order), an introsort that is not stable: so sort exactly as it does. */
+static void em_swap(struct enum_member *m, size_t i, size_t j)
 {
-	const struct enum_member *x = a, *y = b;
-	return x->bits < y->bits ? -1 : x->bits > y->bits;
+	struct enum_member t = m[i];
+	m[i] = m[j];
+	m[j] = t;
+}
+
+static void em_swap_if_greater(struct enum_member *m, size_t i, size_t j)
+{
+	if (i != j && m[i].bits > m[j].bits)
+		em_swap(m, i, j);
+}
+
+static void em_insertion(struct enum_member *m, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++) {
+		struct enum_member t = m[i + 1];
+		size_t j = i + 1;
+		for (; j > 0 && t.bits < m[j - 1].bits; j--)
+			m[j] = m[j - 1];
+		m[j] = t;
+	}
+}
+
+static void em_down_heap(struct enum_member *m, size_t i, size_t n)
+{
+	struct enum_member d = m[i - 1];
+	while (i <= n / 2) {
+		size_t child = 2 * i;
+		if (child < n && m[child - 1].bits < m[child].bits)
+			child++;
+		if (!(d.bits < m[child - 1].bits))
+			break;
+		m[i - 1] = m[child - 1];
+		i = child;
+	}
+	m[i - 1] = d;
+}
+
+static void em_heap(struct enum_member *m, size_t n)
+{
+	for (size_t i = n / 2; i >= 1; i--)
+		em_down_heap(m, i, n);
+	for (size_t i = n; i > 1; i--) {
+		em_swap(m, 0, i - 1);
+		em_down_heap(m, 1, i - 1);
+	}
+}
+
+static size_t em_partition(struct enum_member *m, size_t n)
+{
+	size_t hi = n - 1, mid = hi / 2;
+	em_swap_if_greater(m, 0, mid);
+	em_swap_if_greater(m, 0, hi);
+	em_swap_if_greater(m, mid, hi);
+	uint64_t pivot = m[mid].bits;
+	em_swap(m, mid, hi - 1);
+	size_t left = 0, right = hi - 1;
+	while (left < right) {
+		while (left < hi - 1 && m[++left].bits < pivot)
+			;
+		while (right > 0 && pivot < m[--right].bits)
+			;
+		if (left >= right)
+			break;
+		em_swap(m, left, right);
+	}
+	if (left != hi - 1)
+		em_swap(m, left, hi - 1);
+	return left;
+}
+
+static void em_introsort(struct enum_member *m, size_t n, unsigned depth)
+{
+	while (n > 1) {
+		if (n <= 16) { /* .NET's threshold for insertion sort */
+			if (n == 2) {
+				em_swap_if_greater(m, 0, 1);
+			} else if (n == 3) {
+				em_swap_if_greater(m, 0, 1);
+				em_swap_if_greater(m, 0, 2);
+				em_swap_if_greater(m, 1, 2);
+			} else {
+				em_insertion(m, n);
+			}
+			return;
+		}
+		if (depth == 0) {
+			em_heap(m, n);
+			return;
+		}
+		depth--;
+		size_t p = em_partition(m, n);
+		em_introsort(m + p + 1, n - p - 1, depth);
+		n = p;
+	}
+}
+
+void val_enum_sort(struct enum_member *m, size_t n)
+{
+	bool sorted = true;
+	for (size_t i = 1; i < n && sorted; i++)
+		sorted = m[i - 1].bits <= m[i].bits;
+	if (sorted || n < 2)
+		return;
+	unsigned log2 = 0;
+	while ((n >> (log2 + 1)) != 0)
+		log2++;
+	em_introsort(m, n, 2 * (log2 + 1));
 }
 
 static void build_enum(struct val *v, struct plan *p)
@@ -168,8 +276,7 @@ static void build_enum(struct val *v, struct plan *p)
 			p->en.m[i].name = m[i].name;
 		}
 		p->en.n = n;
-		/* stable, so of equal values the first declared is found */
-		qsort(p->en.m, n, sizeof *p->en.m, member_cmp);
+		val_enum_sort(p->en.m, n);
 	}
 	if (m != tmp)
 		free(m);

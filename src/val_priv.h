@@ -43,11 +43,17 @@ struct enum_member {
 	const char *name;
 };
 
+/* Sorts members by value in the order .NET's Enum gives them. */
+void val_enum_sort(struct enum_member *m, size_t n);
+
 struct enum_info {
 	bool flags;           /* [Flags] */
 	size_t n;
-	struct enum_member *m; /* sorted by bits, unsigned */
+	struct enum_member *m; /* sorted by bits, unsigned (val_enum_sort) */
 };
+
+/* The member Enum.ToString names for bits alone, or NULL. */
+const struct enum_member *val_enum_find(const struct enum_info *en, uint64_t bits);
 
 struct plan {
 	uint64_t mt;
