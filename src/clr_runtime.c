@@ -233,12 +233,19 @@ bool clr_is_app_assembly(struct as *a, const struct clr_runtime_info *rt,
 		return false;
 	if (!rt || !rt->module)
 		return !is_framework_name(m->name);
-	size_t rd = dir_len(rt->module->path), md = dir_len(m->path);
-	bool same_dir = rd == md && strncmp(rt->module->path, m->path, rd) == 0;
-	bool shared = strstr(rt->module->path, "Microsoft.NETCore.App") != NULL;
-	if (same_dir && shared)
-		return false; /* a shared framework folder holds no app code */
-	return !is_framework_name(m->name);
+	const char *rp = rt->module->path;
+	size_t rd = dir_len(rp), md = dir_len(m->path);
+	bool same_dir = rd == md && strncmp(rp, m->path, rd) == 0;
+	const char *sh = strstr(rp, "Microsoft.NETCore.App");
+	if (sh && sh > rp) {
+		/* <root>/shared/<framework>/<version>/: every framework there
+		 * (ASP.NET Core's too) holds no app code */
+		size_t root = (size_t)(sh - rp);
+		return !(strncmp(rp, m->path, root) == 0 && dir_len(m->path) > root);
+	}
+	/* self-contained: the runtime's own folder holds the framework too;
+	 * elsewhere (an SDK's compiler, say) a System.* name is app code */
+	return !(same_dir && is_framework_name(m->name));
 }
 
 enum ch_status clr_runtime_supported(struct as *a, const struct clr_runtime_info *rt,

@@ -156,6 +156,19 @@ static enum ch_status open_dump(struct cli *c)
 	return st;
 }
 
+/* Whether module i is one of the app's assemblies, listed once: a file
+ * mapped twice (a PE image and a flat copy) has two module entries. */
+static bool app_assembly(struct cli *c, const struct clr_runtime_info *rt,
+			 const struct dump_module *mods, size_t i)
+{
+	if (!clr_is_app_assembly(c->a, rt, &mods[i]))
+		return false;
+	for (size_t j = 0; j < i; j++)
+		if (strcmp(mods[j].path, mods[i].path) == 0 && clr_is_app_assembly(c->a, rt, &mods[j]))
+			return false;
+	return true;
+}
+
 static int cmd_info(struct cli *c)
 {
 	struct clr_runtime_info rt;
@@ -197,7 +210,7 @@ static int cmd_info(struct cli *c)
 		jw_key(&w, "app_assemblies");
 		jw_arr_begin(&w);
 		for (size_t i = 0; i < nmod; i++) {
-			if (!clr_is_app_assembly(c->a, rst == CH_OK ? &rt : NULL, &mods[i]))
+			if (!app_assembly(c, rst == CH_OK ? &rt : NULL, mods, i))
 				continue;
 			jw_obj_begin(&w);
 			jw_key(&w, "path"); jw_str(&w, mods[i].path);
@@ -234,7 +247,7 @@ static int cmd_info(struct cli *c)
 		}
 		printf("app assemblies:\n");
 		for (size_t i = 0; i < nmod; i++)
-			if (clr_is_app_assembly(c->a, rst == CH_OK ? &rt : NULL, &mods[i]))
+			if (app_assembly(c, rst == CH_OK ? &rt : NULL, mods, i))
 				printf("  0x%016" PRIx64 "  %s\n", mods[i].base, mods[i].path);
 	}
 	return rst == CH_OK ? 0 : 1;

@@ -463,9 +463,56 @@ static void test_runtime_huge_module(void **state)
 	mk_free(&b);
 }
 
+/* Which managed modules are the app's: a real image (the zoo's zoo.dll)
+ * under other paths. A shared framework folder (any framework beside the
+ * runtime's) holds none; System.* and Microsoft.* elsewhere (an SDK's
+ * compiler, a tool's own libraries) are app code; a self-contained app's
+ * folder holds the framework too. */
+static void test_app_assemblies(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_open(&f, "zoo.heap.dmp");
+	struct clr_runtime_info rt;
+	assert_int_equal(clr_find_runtime(f.a, &rt, &f.err), CH_OK);
+	size_t n;
+	const struct dump_module *mods = dump_modules(f.d, &n), *zoo = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(mods[i].name, "zoo.dll") == 0)
+			zoo = &mods[i];
+	assert_non_null(zoo);
+	assert_true(clr_is_app_assembly(f.a, &rt, zoo));
+	static const struct { const char *rt, *path; bool app; } cases[] = {
+		{ "/usr/share/dotnet/shared/Microsoft.NETCore.App/10.0.12/libcoreclr.so",
+		  "/usr/share/dotnet/shared/Microsoft.AspNetCore.App/10.0.12/Microsoft.AspNetCore.dll", false },
+		{ "/usr/share/dotnet/shared/Microsoft.NETCore.App/10.0.12/libcoreclr.so",
+		  "/usr/share/dotnet/shared/Microsoft.NETCore.App/10.0.12/System.Linq.dll", false },
+		{ "/usr/share/dotnet/shared/Microsoft.NETCore.App/10.0.12/libcoreclr.so",
+		  "/usr/share/dotnet/sdk/10.0.401/Roslyn/bincore/Microsoft.CodeAnalysis.dll", true },
+		{ "/usr/share/dotnet/shared/Microsoft.NETCore.App/10.0.12/libcoreclr.so",
+		  "/usr/share/dotnet/sdk/10.0.401/System.CommandLine.dll", true },
+		{ "/app/libcoreclr.so", "/app/System.Linq.dll", false },
+		{ "/app/libcoreclr.so", "/app/plugins/System.Text.Json.dll", true },
+		{ "/app/libcoreclr.so", "/app/zoo.dll", true },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct dump_module rm = *rt.module, m = *zoo;
+		rm.path = (char *)cases[i].rt;
+		m.path = (char *)cases[i].path;
+		m.name = strrchr(m.path, '/') + 1;
+		struct clr_runtime_info r2 = rt;
+		r2.module = &rm;
+		if (clr_is_app_assembly(f.a, &r2, &m) != cases[i].app)
+			fail_msg("%s (runtime %s): want %s", cases[i].path, cases[i].rt,
+				 cases[i].app ? "app" : "framework");
+	}
+	fx_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_app_assemblies),
 		cmocka_unit_test(test_gc_modes),
 		cmocka_unit_test(test_runtime_and_wellknown),
 		cmocka_unit_test(test_names),
