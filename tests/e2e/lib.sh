@@ -48,17 +48,19 @@ e2e_done() {
 E2E_ORACLE=$BUILD/oracle
 # The `wine` wrapper starts the 32-bit loader whenever wine32 is installed,
 # so where 32-bit programs cannot run it fails for 64-bit ones too; then a
-# 64-bit program runs with wine64 itself and there is no 32-bit one.
+# 64-bit program runs with wine64 itself. A 32-bit program needs the 32-bit
+# loader installed (wine32:i386) and runnable.
 # e2e_wine BITS prints the loader command for such a program, one word a
 # line, or fails.
 e2e_wine() {
 	local w32=/usr/lib/wine/wine w64=/usr/lib/wine/wine64
 	command -v wine >/dev/null 2>&1 || return 1
-	if [ -x "$w32" ] && ! "$w32" --version >/dev/null 2>&1; then
-		[ "$1" = 64 ] && [ -x "$w64" ] || return 1
+	if [ -x "$w32" ] && "$w32" --version >/dev/null 2>&1; then
+		echo wine
+	elif [ "$1" = 64 ] && [ -x "$w64" ]; then
 		printf '%s\n' env "WINELOADER=$w64" "$w64"
 	else
-		echo wine
+		return 1
 	fi
 }
 oracle_build() {
