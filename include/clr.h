@@ -159,7 +159,9 @@ struct clr_field {
 };
 
 struct clr_type {
-	uint64_t mt;
+	uint64_t mt;             /* or, for an instantiation no MethodTable
+				    stands for, a key no MethodTable can have
+				    (clr_resolve_field) */
 	const char *name;        /* ClrMD style: Ns.Outer+Inner<A, B>[] */
 	const char *module_name; /* file name of the defining module */
 	enum clr_kind kind;
@@ -176,10 +178,10 @@ struct clr_type {
 	const uint64_t *type_args; /* generic arguments (TypeHandles) */
 };
 
-/* Returns the type of MethodTable mt (cached; owned by c, lives until
- * clr_close), or NULL with a message in err when mt is not a valid
- * MethodTable (the EEClass does not point back, unreadable pages). Safe to
- * call from several threads. */
+/* Returns the type of MethodTable mt, or of a key clr_resolve_field gave
+ * (cached; owned by c, lives until clr_close), or NULL with a message in
+ * err when mt is not a valid MethodTable (the EEClass does not point
+ * back, unreadable pages). Safe to call from several threads. */
 const struct clr_type *clr_type_of(struct clr *c, uint64_t mt,
 				   struct ch_err *err);
 
@@ -256,7 +258,12 @@ uint64_t clr_resolve_generic(struct clr_resolver *r, uint64_t def_mt,
 uint64_t clr_resolve_array(struct clr_resolver *r, uint64_t elem, unsigned rank,
 			   bool sz);
 /* The declared type of field f as a TypeHandle (generic parameters taken
- * from f's declaring type), or 0 when it cannot be resolved. */
+ * from f's declaring type), or 0 when it cannot be resolved. A value-type
+ * instantiation the runtime loaded only in canonical form (Pair<String>
+ * inside a Box<String>: only Pair<__Canon> exists) is a type of its own,
+ * with its exact name and arguments and the canonical MethodTable's
+ * layout and fields; its handle is a key clr_type_of knows, not a
+ * MethodTable. */
 uint64_t clr_resolve_field(struct clr_resolver *r, const struct clr_field *f);
 
 /* The loaded modules (Module*): System.Private.CoreLib, the AppDomain's

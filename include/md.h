@@ -364,6 +364,11 @@ enum ch_status md_sig_type(const uint8_t **p, const uint8_t *end,
  * it is truncated or malformed. */
 bool md_sig_skip_array_shape(const uint8_t **p, const uint8_t *end);
 
+/* Moves *p (< end) past one whole Type, custom modifiers and nested types
+ * included (nesting capped at 64). Returns false when it is truncated or
+ * malformed (then *p is unspecified). */
+bool md_sig_skip_type(const uint8_t **p, const uint8_t *end);
+
 /* ---- enums ---- */
 
 struct md_enum_member {

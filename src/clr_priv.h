@@ -104,6 +104,14 @@ void clr_typedef_name(const struct md *md, uint32_t rid, unsigned nargs,
 bool clr_type_fields_cached(const struct clr_type *t, struct clr_field ***fields,
 			    size_t **n, size_t **ninstance, char **ferr);
 
+/* A value-type instantiation the runtime holds only in canonical form:
+ * canon (its canonical MethodTable, e.g. Pair<__Canon>) over the exact
+ * arguments args[0..nargs). Its layout, fields and kind are canon's, its
+ * name and arguments its own; its mt is a key no MethodTable can have
+ * (clr_type_of finds it). Cached; NULL when canon is no such type. */
+const struct clr_type *clr_type_synth(struct clr *c, uint64_t canon, const uint64_t *args,
+				      unsigned nargs);
+
 /* Fills offsets and well-known MethodTables for a runtime without a
  * contract descriptor from the built-in table of its version. */
 enum ch_status clr_legacy_open(struct clr *c, struct ch_err *err);

@@ -5,7 +5,9 @@
  * matching the definition and arguments against each candidate module's
  * table of instantiated types (Module.AvailableTypeParams, an
  * EETypeHashTable), generic parameters from the declaring type's
- * arguments. Facts and sources: docs/RUNTIME.md §4.3 and §4.5. */
+ * arguments; a value-type instantiation the runtime holds only in
+ * canonical form (over __Canon) as that form's layout under its own name.
+ * Facts and sources: docs/RUNTIME.md §4.3 and §4.5. */
 #include "clr_priv.h"
 
 #include <inttypes.h>
@@ -46,6 +48,8 @@ struct clr_resolver {
 	struct rsv_params *params;
 	size_t nparams;
 	uint64_t corelib;  /* Module* of System.Private.CoreLib */
+	uint64_t canon;    /* System.__Canon, once canon_done */
+	bool canon_done;
 };
 
 static bool off_of(struct clr *c, const char *type, const char *field, uint32_t *out)
@@ -562,6 +566,14 @@ static const char *const prim_names[] = {
 	[MD_ELEM_I] = "IntPtr", [MD_ELEM_U] = "UIntPtr",
 };
 
+/* The MethodTable of CoreLib's type System.<name>, 0 when not loaded. */
+static uint64_t corelib_type(struct clr_resolver *r, const char *name)
+{
+	const struct md *md = r->corelib ? module_md(r->c, r->corelib) : NULL;
+	uint32_t rid = md ? md_find_typedef(md, "System", name) : 0;
+	return rid ? clr_resolve_typedef(r, r->corelib, 0x02000000u | rid) : 0;
+}
+
 uint64_t clr_resolve_primitive(struct clr_resolver *r, uint8_t elem)
 {
 	struct clr *c = r->c;
@@ -569,11 +581,21 @@ uint64_t clr_resolve_primitive(struct clr_resolver *r, uint8_t elem)
 		return c->string_mt;
 	if (elem == MD_ELEM_OBJECT)
 		return c->object_mt;
-	if (elem >= sizeof prim_names / sizeof prim_names[0] || !prim_names[elem] || !r->corelib)
+	if (elem >= sizeof prim_names / sizeof prim_names[0] || !prim_names[elem])
 		return 0;
-	const struct md *md = module_md(c, r->corelib);
-	uint32_t rid = md ? md_find_typedef(md, "System", prim_names[elem]) : 0;
-	return rid ? clr_resolve_typedef(r, r->corelib, 0x02000000u | rid) : 0;
+	return corelib_type(r, prim_names[elem]);
+}
+
+/* System.__Canon: every reference-type argument of a shared instantiation. */
+static uint64_t canon_mt(struct clr_resolver *r)
+{
+	pthread_mutex_lock(&r->lock);
+	if (!r->canon_done) {
+		r->canon_done = true;
+		r->canon = corelib_type(r, "__Canon");
+	}
+	pthread_mutex_unlock(&r->lock);
+	return r->canon;
 }
 
 static uint64_t token_mt(struct rsv_sig *s, uint32_t token)
@@ -585,10 +607,112 @@ static uint64_t token_mt(struct rsv_sig *s, uint32_t token)
 	return 0;
 }
 
+/* The canonical form of an exact argument: __Canon for a reference type,
+ * the canonical MethodTable of a value type (itself when not shared). */
+static uint64_t th_canon(struct clr_resolver *r, uint64_t th)
+{
+	const struct clr_type *t = th && !(th & TH_TYPEDESC) ? clr_type_of(r->c, th, NULL) : NULL;
+	if (!t)
+		return 0;
+	if (t->kind == CLR_KIND_CLASS || t->kind == CLR_KIND_INTERFACE ||
+	    t->kind == CLR_KIND_STRING || t->kind == CLR_KIND_ARRAY)
+		return canon_mt(r);
+	return t->canon_mt;
+}
+
+/* Decodes the head of the Type at s->p into *st; *next gets where the
+ * whole Type ends. */
+static bool sig_head(struct rsv_sig *s, struct md_sigtype *st, const uint8_t **next)
+{
+	*next = s->p;
+	if (s->depth >= SIG_DEPTH || !md_sig_skip_type(next, s->end) ||
+	    md_sig_type(&s->p, s->end, st) != CH_OK)
+		return false;
+	s->depth++;
+	return true;
+}
+
+/* The canonical form of the Type at s->p (the runtime's loaded form of a
+ * generic argument in shared code), or 0; moves past it. */
+static uint64_t sig_canon(struct rsv_sig *s)
+{
+	struct md_sigtype st;
+	const uint8_t *next;
+	if (!sig_head(s, &st, &next))
+		return 0;
+	uint64_t th = 0;
+	switch (st.elem) {
+	case MD_ELEM_CLASS:
+	case MD_ELEM_STRING:
+	case MD_ELEM_OBJECT:
+	case MD_ELEM_SZARRAY:
+	case MD_ELEM_ARRAY:
+		th = canon_mt(s->r);
+		break;
+	case MD_ELEM_VALUETYPE:
+		th = token_mt(s, st.token);
+		break;
+	case MD_ELEM_GENERICINST: {
+		if (st.inst_kind != MD_ELEM_VALUETYPE) {
+			th = canon_mt(s->r);
+			break;
+		}
+		uint64_t args[MAX_ARGS];
+		bool ok = st.nargs <= MAX_ARGS;
+		for (unsigned i = 0; i < st.nargs && ok; i++)
+			ok = (args[i] = sig_canon(s)) != 0;
+		uint64_t def = ok ? token_mt(s, st.token) : 0;
+		th = def ? clr_resolve_generic(s->r, def, args, st.nargs, s->module) : 0;
+		break;
+	}
+	case MD_ELEM_VAR:
+		if (s->decl && st.index < s->decl->ntype_args)
+			th = th_canon(s->r, s->decl->type_args[st.index]);
+		break;
+	case MD_ELEM_MVAR:
+	case MD_ELEM_PTR:
+	case MD_ELEM_BYREF:
+	case MD_ELEM_FNPTR:
+		break;
+	default:
+		th = clr_resolve_primitive(s->r, st.elem);
+		break;
+	}
+	s->p = next;
+	s->depth--;
+	return th;
+}
+
+/* A value-type instantiation with no MethodTable of its own (its arguments
+ * args_at..): the runtime lays out a generic type over reference types once,
+ * in canonical form, and loads its fields' types in that form only, so only
+ * Pair<__Canon> exists where a Box<String> holds a Pair<String>. Every
+ * instantiation sharing it has its layout (shared code reads them all
+ * through it). The exact arguments (all known: exact) give the type its
+ * own name; else it is the canonical type itself. */
+static uint64_t shared_inst(struct rsv_sig *s, const uint8_t *args_at, uint32_t token,
+			    const uint64_t *args, unsigned n, bool exact)
+{
+	const uint8_t *save = s->p;
+	uint64_t cargs[MAX_ARGS];
+	bool ok = true;
+	s->p = args_at;
+	for (unsigned i = 0; i < n && ok; i++)
+		ok = (cargs[i] = sig_canon(s)) != 0;
+	s->p = save;
+	uint64_t def = ok ? token_mt(s, token) : 0;
+	uint64_t cm = def ? clr_resolve_generic(s->r, def, cargs, n, s->module) : 0;
+	if (!cm || !exact)
+		return cm;
+	const struct clr_type *t = clr_type_synth(s->r->c, cm, args, n);
+	return t ? t->mt : cm;
+}
+
 static uint64_t sig_type(struct rsv_sig *s)
 {
 	struct md_sigtype st;
-	if (++s->depth > SIG_DEPTH || md_sig_type(&s->p, s->end, &st) != CH_OK)
+	const uint8_t *next;
+	if (!sig_head(s, &st, &next))
 		return 0;
 	uint64_t th = 0;
 	switch (st.elem) {
@@ -599,19 +723,24 @@ static uint64_t sig_type(struct rsv_sig *s)
 	case MD_ELEM_GENERICINST: {
 		uint64_t args[MAX_ARGS];
 		unsigned n = st.nargs;
-		bool ok = n > 0 && n <= MAX_ARGS;
-		for (unsigned i = 0; i < st.nargs && ok; i++)
-			ok = (args[i] = sig_type(s)) != 0;
-		uint64_t def = ok ? token_mt(s, st.token) : 0;
+		const uint8_t *args_at = s->p;
+		if (n > MAX_ARGS)
+			break;
+		bool all = true;
+		for (unsigned i = 0; i < n; i++)
+			all = (args[i] = sig_type(s)) != 0 && all;
+		uint64_t def = all ? token_mt(s, st.token) : 0;
 		if (def)
 			th = clr_resolve_generic(s->r, def, args, n, s->module);
+		if (!th && st.inst_kind == MD_ELEM_VALUETYPE)
+			th = shared_inst(s, args_at, st.token, args, n, all);
 		break;
 	}
 	case MD_ELEM_SZARRAY:
 	case MD_ELEM_ARRAY: {
 		uint64_t elem = sig_type(s);
 		uint32_t rank = st.elem == MD_ELEM_SZARRAY ? 1 : st.index;
-		if (elem && (st.elem == MD_ELEM_SZARRAY || md_sig_skip_array_shape(&s->p, s->end)))
+		if (elem)
 			th = clr_resolve_array(s->r, elem, rank, st.elem == MD_ELEM_SZARRAY);
 		break;
 	}
@@ -623,6 +752,7 @@ static uint64_t sig_type(struct rsv_sig *s)
 		th = clr_resolve_primitive(s->r, st.elem);
 		break;
 	}
+	s->p = next;
 	s->depth--;
 	return th;
 }
@@ -646,54 +776,4 @@ uint64_t clr_resolve_field(struct clr_resolver *r, const struct clr_field *f)
 			return 0;
 	}
 	return sig_type(&s);
-}
-
-/* ---- metadata of loaded modules ---- */
-
-const struct md *clr_module_md(struct clr *c, uint64_t module)
-{
-	return module ? module_md(c, module) : NULL;
-}
-
-/* The full name of the type a CustomAttribute's constructor belongs to. */
-static bool attr_type_name(const struct md *md, uint32_t ctor, char *buf, size_t size)
-{
-	uint32_t parent = 0;
-	if (ctor >> 24 == MD_TBL_MEMBERREF) {
-		if (!md_cell(md, MD_TBL_MEMBERREF, ctor & 0xffffff, 0, &parent))
-			return false;
-	} else if (ctor >> 24 == MD_TBL_METHODDEF) {
-		/* the TypeDef whose method list holds it */
-		uint32_t rows = md_rows(md, MD_TBL_TYPEDEF), mrid = ctor & 0xffffff;
-		for (uint32_t rid = 1; rid <= rows && !parent; rid++) {
-			struct md_typedef td;
-			if (md_typedef(md, rid, &td) == CH_OK && mrid >= td.method_first &&
-			    mrid - td.method_first < td.method_count)
-				parent = 0x02000000u | rid;
-		}
-	}
-	if (parent >> 24 == MD_TBL_TYPEREF)
-		return md_typeref_name(md, parent & 0xffffff, 0, buf, size) == CH_OK;
-	if (parent >> 24 == MD_TBL_TYPEDEF)
-		return md_typedef_name(md, parent & 0xffffff, 0, buf, size) == CH_OK;
-	return false;
-}
-
-bool clr_md_has_attribute(const struct md *md, uint32_t token, const char *name)
-{
-	uint32_t rows = md_rows(md, MD_TBL_CUSTOMATTRIBUTE);
-	for (uint32_t rid = 1; rid <= rows; rid++) {
-		uint32_t parent, ctor;
-		char buf[512];
-		if (md_cell(md, MD_TBL_CUSTOMATTRIBUTE, rid, 0, &parent) && parent == token &&
-		    md_cell(md, MD_TBL_CUSTOMATTRIBUTE, rid, 1, &ctor) &&
-		    attr_type_name(md, ctor, buf, sizeof buf) && strcmp(buf, name) == 0)
-			return true;
-	}
-	return false;
-}
-
-bool clr_statics_supported(const struct clr *c)
-{
-	return c->off.have_statics;
 }

@@ -542,6 +542,70 @@ bool clr_type_fields_cached(const struct clr_type *t, struct clr_field ***fields
 	return done;
 }
 
+/* ---- instantiations without a MethodTable ---- */
+
+/* Their keys lie where no MethodTable can be (the kernel half on 64-bit,
+ * past 4 GB on 32-bit), 8 bytes apart, TypeDesc tag clear. */
+#define SYNTH_BASE 0xfff0000000000000ull
+#define SYNTH_SLOTS (1u << 24)
+#define SYNTH_PROBES 64
+
+static bool synth_same(const struct clr_type *t, uint64_t canon, const uint64_t *args,
+		       unsigned nargs)
+{
+	return t->canon_mt == canon && t->ntype_args == nargs &&
+	       memcmp(t->type_args, args, nargs * sizeof *args) == 0;
+}
+
+const struct clr_type *clr_type_synth(struct clr *c, uint64_t canon, const uint64_t *args,
+				      unsigned nargs)
+{
+	const struct clr_type *ct = clr_type_of(c, canon, NULL);
+	if (!ct || ct->canon_mt != canon || ct->ntype_args != nargs || nargs == 0 ||
+	    nargs > MAX_TYPE_ARGS || ct->kind == CLR_KIND_CLASS || ct->kind == CLR_KIND_ARRAY)
+		return NULL;
+	char buf[MAX_NAME];
+	struct clr_sb b = { buf, 0, sizeof buf };
+	struct th_args ta = { c, args, 0 };
+	uint64_t h = canon * 0x9e3779b97f4a7c15ULL;
+	for (unsigned i = 0; i < nargs; i++)
+		h = (h ^ args[i]) * 0x9e3779b97f4a7c15ULL;
+	const struct clr_type *out = NULL;
+	pthread_mutex_lock(&c->lock);
+	struct clr_module *mod = clr_module_get(c, ct->module);
+	if (mod && mod->md) {
+		buf[0] = '\0';
+		clr_typedef_name(mod->md, ct->token & 0xffffff, nargs, emit_th, &ta, &b);
+	}
+	for (unsigned k = 0; mod && mod->md && k < SYNTH_PROBES && !out; k++) {
+		uint64_t key = SYNTH_BASE + 8 * (((h >> 20) + k) & (SYNTH_SLOTS - 1));
+		struct clr_type_ent *e;
+		HASH_FIND(hh, c->types, &key, sizeof key, e);
+		if (e) {
+			if (!e->bad && synth_same(&e->t, canon, args, nargs))
+				out = &e->t;
+			continue;
+		}
+		if (!(e = calloc(1, sizeof *e)) || !(e->t.name = strdup(buf))) {
+			free(e);
+			break;
+		}
+		/* the canonical type's layout, fields and kind; its own name and
+		 * arguments; no statics (an unloaded type has none) */
+		const char *name = e->t.name;
+		e->t = *ct;
+		e->t.mt = e->key = key;
+		e->t.name = name;
+		e->t.flags2 &= ~2u;
+		memcpy(e->args, args, nargs * sizeof *args);
+		e->t.type_args = e->args;
+		HASH_ADD(hh, c->types, key, sizeof e->key, e);
+		out = &e->t;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return out;
+}
+
 /* ---- loaded types of a module ---- */
 
 enum ch_status clr_module_types(struct clr *c, uint64_t module_addr,

@@ -99,7 +99,8 @@ static bool skip_type(const uint8_t **p, const uint8_t *end, unsigned depth)
 				  **p != MD_ELEM_VALUETYPE))
 			return false;
 		(*p)++;
-		if (!read_tdor(p, end, &tok) || !md_uncompress(p, end, &n))
+		/* GenArgCount is at least one (II.23.2.12) */
+		if (!read_tdor(p, end, &tok) || !md_uncompress(p, end, &n) || n == 0)
 			return false;
 		for (uint32_t i = 0; i < n; i++)
 			if (!skip_type(p, end, depth + 1))
@@ -190,4 +191,9 @@ bool md_sig_skip_array_shape(const uint8_t **p, const uint8_t *end)
 		if (!md_uncompress(p, end, &v))
 			return false;
 	return true;
+}
+
+bool md_sig_skip_type(const uint8_t **p, const uint8_t *end)
+{
+	return *p && skip_type(p, end, 0);
 }

@@ -1,18 +1,21 @@
 /* test_clr.c - the runtime profile and type system on real .NET dumps:
  * GC mode detection, well-known MethodTables, ClrMD-style names, field
  * layouts with inheritance, statics (.NET 8's DomainLocalModule scheme
- * too), loaded types without instances. */
+ * too), loaded types without instances, generic structs whose exact
+ * instantiation has no MethodTable. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clr_fixture.h"
 #include "md.h"
 #include "mkdump.h"
+#include "val.h"
 
 static void test_gc_modes(void **state)
 {
@@ -509,6 +512,136 @@ static void test_app_assemblies(void **state)
 	fx_close(&f);
 }
 
+/* ---- generic structs without a MethodTable (the generics fixture) ---- */
+
+/* Value-type instantiations that only live inside instances of generic
+ * classes over reference types: the runtime loaded their canonical form
+ * only. Each resolves to a type of its own name laid out as the canonical
+ * one; the controls (unshared) resolve to their loaded MethodTables. */
+static const struct {
+	const char *holder, *field, *exact, *canon;
+} generic_fields[] = {
+	{ "Gen.Box<System.String>", "P", "Gen.Pair<System.String>", "Gen.Pair<System.__Canon>" },
+	{ "Gen.Box<Gen.Animal>", "P", "Gen.Pair<Gen.Animal>", "Gen.Pair<System.__Canon>" },
+	{ "Gen.Outer<System.String>", "In", "Gen.Outer<System.String>+Inner",
+	  "Gen.Outer<System.__Canon>+Inner" },
+	{ "Gen.Mix<System.String>", "D", "Gen.Duo<System.String, System.Int32>",
+	  "Gen.Duo<System.__Canon, System.Int32>" },
+	{ "Gen.Mix<System.String>", "E", "Gen.Duo<System.Int64, System.String>",
+	  "Gen.Duo<System.Int64, System.__Canon>" },
+	{ "Gen.Deep<Gen.Animal>", "W", "Gen.Wrap<Gen.Animal>", "Gen.Wrap<System.__Canon>" },
+	{ "Gen.Nest<System.String>", "P", "Gen.Pair<Gen.Duo<System.String, System.Int32>>",
+	  "Gen.Pair<Gen.Duo<System.__Canon, System.Int32>>" },
+	{ "Gen.Moody<System.String>", "L", "Gen.Moody<System.String>+Level",
+	  "Gen.Moody<System.__Canon>+Level" },
+	{ "Gen.Maybe<System.String>", "Some", "System.Nullable<Gen.Cell<System.String>>",
+	  "System.Nullable<Gen.Cell<System.__Canon>>" },
+	{ "Gen.Box<System.Int32>", "P", "Gen.Pair<System.Int32>", NULL },
+	{ "Gen.Outer<System.Int32>", "In", "Gen.Outer<System.Int32>+Inner", NULL },
+};
+
+static void test_generic_struct_layout(void **state)
+{
+	(void)state;
+	struct fx f;
+	struct clr_resolver *r;
+	fx_open(&f, "generics.heap.dmp");
+	assert_int_equal(clr_resolver_open(f.c, &r, &f.err), CH_OK);
+	for (size_t i = 0; i < sizeof generic_fields / sizeof generic_fields[0]; i++) {
+		const char *want = generic_fields[i].exact, *canon = generic_fields[i].canon;
+		uint64_t mt = fx_mt(&f, generic_fields[i].holder);
+		assert_true(mt != 0);
+		const struct clr_type *h = clr_type_of(f.c, mt, &f.err);
+		size_t n, ninst;
+		const struct clr_field *fl = clr_type_fields(f.c, h, &n, &ninst, &f.err);
+		assert_non_null(fl);
+		const struct clr_field *fd = field(fl, ninst, generic_fields[i].field);
+		assert_non_null(fd);
+		assert_string_equal(fd->type_name, want);
+		uint64_t th = clr_resolve_field(r, fd);
+		const struct clr_type *t = th ? clr_type_of(f.c, th, &f.err) : NULL;
+		if (!t)
+			fail_msg("%s.%s: %s not resolved", generic_fields[i].holder,
+				 generic_fields[i].field, want);
+		assert_string_equal(t->name, want);
+		if (!canon) { /* loaded: the MethodTable itself */
+			assert_true(t->canon_mt == th);
+			continue;
+		}
+		/* no MethodTable has these arguments; the canonical one is loaded */
+		assert_true(t->canon_mt != th);
+		assert_int_equal(clr_resolve_generic(r, t->canon_mt, t->type_args, t->ntype_args, 0), 0);
+		const struct clr_type *ct = clr_type_of(f.c, t->canon_mt, &f.err);
+		assert_non_null(ct);
+		assert_string_equal(ct->name, canon);
+		assert_int_equal(t->kind, ct->kind);
+		assert_int_equal(t->base_size, ct->base_size);
+		/* the canonical FieldDescs, named and typed for the exact arguments */
+		size_t sn, sinst, cn, cinst;
+		const struct clr_field *sf = clr_type_fields(f.c, t, &sn, &sinst, &f.err);
+		const struct clr_field *cf = clr_type_fields(f.c, ct, &cn, &cinst, &f.err);
+		assert_non_null(sf);
+		assert_non_null(cf);
+		assert_int_equal(sinst, cinst);
+		for (size_t k = 0; k < sinst; k++) {
+			assert_string_equal(sf[k].name, cf[k].name);
+			assert_int_equal(sf[k].offset, cf[k].offset);
+			assert_int_equal(sf[k].elem, cf[k].elem);
+			assert_true(sf[k].decl_mt == th);
+		}
+		/* the runtime's auto layout, references first: First, Second,
+		 * Count, Flag */
+		if (strcmp(want, "Gen.Pair<System.String>") == 0) {
+			static const uint32_t off[] = { 0, 16, 8, 20 };
+			assert_int_equal(sinst, 4);
+			for (size_t k = 0; k < 4; k++)
+				assert_int_equal(sf[k].offset, off[k]);
+			assert_string_equal(sf[2].type_name, "System.String");
+		}
+	}
+	clr_resolver_close(r);
+	fx_close(&f);
+}
+
+
+/* Every object of the generics fixture renders as its truth line: the
+ * fields of the structs that have no MethodTable included. */
+static void test_generic_struct_values(void **state)
+{
+	(void)state;
+	struct fx f;
+	struct val *v;
+	char path[4096];
+	fx_open(&f, "generics.heap.dmp");
+	assert_int_equal(val_open(f.c, &v, &f.err), CH_OK);
+	fixture_path(path, sizeof path, "generics.truth.json");
+	FILE *fp = fopen(path, "r");
+	if (!fp)
+		fail_msg("%s: missing fixture", path);
+	struct val_buf b;
+	val_buf_init(&b);
+	char line[8192];
+	unsigned checked = 0;
+	while (fgets(line, sizeof line, fp)) {
+		if (strncmp(line, "{\"$addr\":\"0x", 12) != 0)
+			continue;
+		size_t n = strlen(line);
+		while (n && (line[n - 1] == '\n' || line[n - 1] == ','))
+			line[--n] = '\0';
+		uint64_t addr = strtoull(line + 12, NULL, 16);
+		val_buf_reset(&b);
+		assert_int_equal(val_object_json(v, addr, &b, &f.err), CH_OK);
+		if (strcmp(b.p, line) != 0)
+			fail_msg("0x%llx:\n  want %s\n  got  %s", (unsigned long long)addr, line, b.p);
+		checked++;
+	}
+	fclose(fp);
+	assert_int_equal(checked, 13);
+	val_buf_free(&b);
+	val_close(v);
+	fx_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -523,6 +656,8 @@ int main(void)
 		cmocka_unit_test(test_net8_statics),
 		cmocka_unit_test(test_runtime_huge_module),
 		cmocka_unit_test(test_field_count_past_size),
+		cmocka_unit_test(test_generic_struct_layout),
+		cmocka_unit_test(test_generic_struct_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -765,6 +765,13 @@ static void test_signatures(void **state)
 		assert_int_equal(md_field_sig(p, ex[i].n, &st), ex[i].st);
 		if (ex[i].st == CH_OK)
 			assert_int_equal(st.elem, ex[i].elem);
+		/* skipping the Type after FIELD: to the end, or refused */
+		const uint8_t *q = p + 1;
+		bool skipped = md_sig_skip_type(&q, p + ex[i].n);
+		if (ex[i].st == CH_OK)
+			assert_true(skipped && q == p + ex[i].n);
+		else if (ex[i].b[0] == 0x06)
+			assert_false(skipped);
 		free(p);
 	}
 	assert_int_equal(md_field_sig(NULL, 0, &st), CH_ECORRUPT);
@@ -773,6 +780,8 @@ static void test_signatures(void **state)
 	deep[0] = 0x06;
 	memset(deep + 1, 0x14, sizeof(deep) - 1);
 	assert_int_equal(md_field_sig(deep, sizeof(deep), &st), CH_ECORRUPT);
+	const uint8_t *dq = deep + 1;
+	assert_false(md_sig_skip_type(&dq, deep + sizeof(deep)));
 	/* random bytes */
 	uint32_t x = 777;
 	uint8_t r[16];

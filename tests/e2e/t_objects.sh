@@ -95,6 +95,9 @@ for d in $dumps; do
 	done
 	check "$name: show of an address outside the heap fails" \
 		bash -c "! '$CLRHEAP' show '$d' 0x10 2>/dev/null"
+	# what follows is the zoo's (its truth's app is the fixture's name):
+	# other apps have no statics, Nodes or zoo types for ClrMD
+	case $(jq -r .app "$truth") in zoo*) ;; *) continue ;; esac
 
 	# 4. static fields of each type the truth lists
 	jq -r '.statics | keys[]' "$truth" >"$tmp/stypes"
