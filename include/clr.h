@@ -300,4 +300,45 @@ bool clr_md_has_attribute(const struct md *md, uint32_t token, const char *name)
 enum ch_status clr_module_param_types(struct clr_resolver *r, uint64_t module,
 				      clr_mt_fn fn, void *arg);
 
+/* ---- methods (clr_method.c) ---------------------------------------------
+ * A MethodDesc's type and metadata token, read through its MethodDescChunk;
+ * its name from the module's metadata. Everything read is checked: a
+ * pointer that is not a MethodDesc gives CH_ECORRUPT, never a wrong name. */
+
+struct clr_method {
+	uint64_t md;        /* the MethodDesc */
+	uint64_t mt;        /* its MethodTable (its chunk's) */
+	uint32_t token;     /* its MethodDef token */
+	unsigned kind;      /* classification: 0 IL, 3 runtime-implemented, 5
+			       generic instantiation, ... (method.hpp) */
+	const struct clr_type *type; /* the type of mt (owned by c) */
+	const char *name;   /* the method's own name, from metadata (owned by
+			       the module's metadata) */
+};
+
+/* Reads the MethodDesc at md into *out. Returns CH_OK; CH_ECORRUPT with a
+ * message when md is not a MethodDesc (unreadable, its chunk's MethodTable
+ * not a type, its token outside its type's methods); CH_EUNSUPPORTED for
+ * methods without metadata (dynamic methods, array accessors) or a runtime
+ * whose MethodDesc layout is unknown; CH_ENOTFOUND when the module's
+ * metadata cannot be read. */
+enum ch_status clr_method_read(struct clr *c, uint64_t md, struct clr_method *out,
+			       struct ch_err *err);
+
+/* The name of MethodDesc md, "Ns.Type.Method" (the type named as
+ * clr_type_of names it; a generic method's instantiation as
+ * "Method<A, B>"), into buf. Returns false (buf "") when md does not read
+ * as a method (clr_method_read). */
+bool clr_method_name(struct clr *c, uint64_t md, char *buf, size_t size);
+
+/* The MethodDesc behind code address ip: a FixupPrecode or StubPrecode
+ * (code page, then a data page holding the MethodDesc), checked with
+ * clr_method_read. 0 when ip is no such precode (jitted code, a stub). */
+uint64_t clr_method_from_code(struct clr *c, uint64_t ip);
+
+/* The MethodDesc a delegate calls, from its _methodPtr and _methodPtrAux
+ * (open static delegates call through a shuffle thunk in _methodPtr, the
+ * method in _methodPtrAux): the first that resolves, else 0. */
+uint64_t clr_delegate_method(struct clr *c, uint64_t method_ptr, uint64_t method_ptr_aux);
+
 #endif

@@ -54,6 +54,23 @@ struct clr_module {
 	char err[512];          /* why md is NULL */
 };
 
+/* MethodDesc, MethodDescChunk and precode layouts (clr_method.c), read
+ * from the descriptor or the built-in table on first use. */
+struct clr_mlayout {
+	bool done, ok;
+	uint32_t md_flags3, md_chunk_index, md_flags; /* MethodDesc */
+	uint32_t ch_size_of, ch_mt, ch_size, ch_range; /* MethodDescChunk */
+	uint32_t align, rem_bits;
+	uint32_t imd_perinst, imd_flags2, imd_nargs; /* InstantiatedMethodDesc */
+	uint32_t page;                /* precode code page to data page, 0: unknown */
+	uint32_t fixup_md, stub_secret, stub_type; /* FixupPrecodeData, StubPrecodeData */
+	uint8_t stub_type_val, pinvoke_type_val;
+	/* the descriptor's code templates (.NET 10+; length 0: none) and
+	 * the bytes in them that vary */
+	uint8_t fixup_len, stub_len;
+	uint8_t fixup_code[32], fixup_ign[32], stub_code[32], stub_ign[32];
+};
+
 struct clr_type_ent; /* the cache entry around a struct clr_type */
 struct clr_mod_ent;
 
@@ -72,6 +89,7 @@ struct clr {
 	pthread_mutex_t lock; /* guards the caches below */
 	struct clr_type_ent *types;
 	struct clr_mod_ent *mods;
+	struct clr_mlayout ml;
 };
 
 /* Pointer-sized read through the address space. */
