@@ -632,6 +632,20 @@ static bool sig_head(struct rsv_sig *s, struct md_sigtype *st, const uint8_t **n
 	return true;
 }
 
+static uint64_t sig_canon(struct rsv_sig *s);
+
+/* The instantiation of generic type token over the canonical forms of the
+ * n argument Types at s->p, or 0; moves past them. */
+static uint64_t canon_generic(struct rsv_sig *s, uint32_t token, unsigned n)
+{
+	uint64_t cargs[MAX_ARGS];
+	bool ok = n <= MAX_ARGS;
+	for (unsigned i = 0; i < n && ok; i++)
+		ok = (cargs[i] = sig_canon(s)) != 0;
+	uint64_t def = ok ? token_mt(s, token) : 0;
+	return def ? clr_resolve_generic(s->r, def, cargs, n, s->module) : 0;
+}
+
 /* The canonical form of the Type at s->p (the runtime's loaded form of a
  * generic argument in shared code), or 0; moves past it. */
 static uint64_t sig_canon(struct rsv_sig *s)
@@ -652,19 +666,10 @@ static uint64_t sig_canon(struct rsv_sig *s)
 	case MD_ELEM_VALUETYPE:
 		th = token_mt(s, st.token);
 		break;
-	case MD_ELEM_GENERICINST: {
-		if (st.inst_kind != MD_ELEM_VALUETYPE) {
-			th = canon_mt(s->r);
-			break;
-		}
-		uint64_t args[MAX_ARGS];
-		bool ok = st.nargs <= MAX_ARGS;
-		for (unsigned i = 0; i < st.nargs && ok; i++)
-			ok = (args[i] = sig_canon(s)) != 0;
-		uint64_t def = ok ? token_mt(s, st.token) : 0;
-		th = def ? clr_resolve_generic(s->r, def, args, st.nargs, s->module) : 0;
+	case MD_ELEM_GENERICINST:
+		th = st.inst_kind == MD_ELEM_VALUETYPE ? canon_generic(s, st.token, st.nargs)
+						       : canon_mt(s->r);
 		break;
-	}
 	case MD_ELEM_VAR:
 		if (s->decl && st.index < s->decl->ntype_args)
 			th = th_canon(s->r, s->decl->type_args[st.index]);
@@ -694,14 +699,9 @@ static uint64_t shared_inst(struct rsv_sig *s, const uint8_t *args_at, uint32_t 
 			    const uint64_t *args, unsigned n, bool exact)
 {
 	const uint8_t *save = s->p;
-	uint64_t cargs[MAX_ARGS];
-	bool ok = true;
 	s->p = args_at;
-	for (unsigned i = 0; i < n && ok; i++)
-		ok = (cargs[i] = sig_canon(s)) != 0;
+	uint64_t cm = canon_generic(s, token, n);
 	s->p = save;
-	uint64_t def = ok ? token_mt(s, token) : 0;
-	uint64_t cm = def ? clr_resolve_generic(s->r, def, cargs, n, s->module) : 0;
 	if (!cm || !exact)
 		return cm;
 	const struct clr_type *t = clr_type_synth(s->r->c, cm, args, n);

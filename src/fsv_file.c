@@ -110,14 +110,10 @@ int fsv_link_target(struct fsv *v, const struct fsv_node *n, struct val_buf *b)
 		fsv_fmt_addr(v, n->target, hex);
 		fsv_buf_str(b, hex);
 		break;
-	case FK_ROOT_LINK:
+	case FK_ROOT_LINK: case FK_DEP_PRIMARY: case FK_DEP_SECONDARY:
+		/* roots/<kind>/<slot>, or one folder down in a dependent pair */
 		fsv_fmt_addr(v, n->target, hex);
-		fsv_buf_str(b, "../../objects/");
-		fsv_buf_str(b, hex);
-		break;
-	case FK_DEP_PRIMARY: case FK_DEP_SECONDARY:
-		fsv_fmt_addr(v, n->target, hex);
-		fsv_buf_str(b, "../../../objects/");
+		fsv_buf_str(b, n->kind == FK_ROOT_LINK ? "../../objects/" : "../../../objects/");
 		fsv_buf_str(b, hex);
 		break;
 	case FK_SLOT: {

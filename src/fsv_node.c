@@ -104,20 +104,20 @@ int fsv_node(struct fsv *v, uint64_t ino, struct fsv_node *n)
 	case FK_ROOT_KIND:
 		fsv_roots(v);
 		return n->pl < FSV_HANDLE_KINDS ? 0 : -ENOENT;
-	case FK_ROOT_LINK: case FK_DEP_PRIMARY: {
+	case FK_ROOT_LINK: case FK_DEP_PAIR: case FK_DEP_PRIMARY: case FK_DEP_SECONDARY: {
 		fsv_roots(v);
 		long i = handle_index(v, n->pl);
 		if (i < 0)
 			return -ENOENT;
-		n->target = v->handles[i].obj;
-		return 0;
-	}
-	case FK_DEP_PAIR: case FK_DEP_SECONDARY: {
-		fsv_roots(v);
-		long i = handle_index(v, n->pl);
-		if (i < 0 || v->handles[i].kind != FSV_ROOT_DEPENDENT)
+		const struct fsv_handle *h = &v->handles[i];
+		if (n->kind == FK_ROOT_LINK || n->kind == FK_DEP_PRIMARY) {
+			n->target = h->obj;
+			return 0;
+		}
+		/* a pair's folder and its secondary: the secondary, when set */
+		if (h->kind != FSV_ROOT_DEPENDENT)
 			return -ENOENT;
-		n->target = v->handles[i].secondary;
+		n->target = h->secondary;
 		return n->kind == FK_DEP_SECONDARY && !n->target ? -ENOENT : 0;
 	}
 	default:
