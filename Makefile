@@ -38,9 +38,10 @@ TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPS_OK   := $(BUILD)/.deps-ok
 DEPS_TEST := $(BUILD)/.deps-test-ok
 # fuzz targets (contrib/fuzz/fuzz_NAME.c): corpus replayers and libFuzzer;
-# the corruption suite's planner
+# the corruption suite's planner; the truth comparer (tests/refcmp.h)
 FUZZ_NAMES := $(patsubst contrib/fuzz/fuzz_%.c,%,$(wildcard contrib/fuzz/fuzz_*.c))
-REPLAY_BIN := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%) $(BUILD)/fuzz/corrupt_plan
+REPLAY_BIN := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%) $(BUILD)/fuzz/corrupt_plan \
+              $(BUILD)/tests/refcmp
 FUZZ_BIN   := $(FUZZ_NAMES:%=$(BUILD)/fuzz-lf/fuzz_%)
 
 .PHONY: all deps check unit e2e asan tsan demo fixtures bench clean install fuzz fuzz-cc

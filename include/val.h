@@ -9,7 +9,10 @@
  * Queue, Stack, ConcurrentQueue, ConcurrentDictionary, F# list, Map, Set)
  * by their logical content, decoded from their fields by name, or as plain
  * fields when those are not what the decoder expects. References are
- * inlined up to a depth, then written {"$ref":"0x…"}.
+ * inlined up to a depth, then written {"$ref":"0x…"}; within one document
+ * an object is written out once, where it is nearest the top (the first
+ * such place), and is {"$ref":"0x…"} everywhere else. An F# list cell as
+ * a document of its own shows its item and a $ref to the rest.
  *
  * How each type renders is planned once per MethodTable and cached, so
  * rendering an object does no allocation beyond the output buffer. A
@@ -34,6 +37,11 @@
 #define VAL_DEFAULT_ITEMS (1u << 20)
 #define VAL_MAX_SHOWN_ITEMS (1u << 28)
 #define VAL_MAX_DEPTH 64
+/* Bytes one document may take: past them it is cut -- nothing more is
+ * inlined (references are {"$ref"}), collections end with {"$more":N},
+ * the open objects are closed, and the top object gets "$cut":<the cap>. It
+ * ends near the cap: what was open when it was reached is finished. */
+#define VAL_DEFAULT_DOC ((uint64_t)64 << 20)
 
 /* A growable output buffer. p is NUL-terminated when len > 0. An
  * allocation failure sets oom; later appends do nothing. */
@@ -62,6 +70,9 @@ void val_set_depth(struct val *v, unsigned depth);
  * the maximum). Set before rendering. */
 void val_set_limits(struct val *v, uint64_t max_items, uint32_t max_string);
 unsigned val_depth(const struct val *v);
+/* Sets the document cap above (0 keeps the default). Set before
+ * rendering. */
+void val_set_doc_limit(struct val *v, uint64_t bytes);
 
 /* The resolver val uses (owned by v), for callers that look types up. */
 struct clr_resolver *val_resolver(struct val *v);
@@ -87,7 +98,11 @@ enum val_kind {
 
 /* The JSON document of the heap object at addr (level 0; arrays and
  * collections as {"$addr","$type","$items":[…]}, leaves as
- * {"$addr","$type","$value":…}), appended to b without a newline.
+ * {"$addr","$type","$value":…}; an F# list cell as
+ * {"$addr","$type","$items":[its item],"$rest":{"$ref":"0x<next cell>"}},
+ * without "$rest" for the last cell and with no item for the empty list,
+ * so that the documents of every cell show each item once), appended to
+ * b without a newline.
  * Returns CH_OK, or an error (unreadable object) with a message in err. */
 enum ch_status val_object_json(struct val *v, uint64_t addr, struct val_buf *b,
 			       struct ch_err *err);

@@ -40,11 +40,10 @@ static const struct { const char *name; enum fsv_kind kind; } mod_ents[] = {
 /* Whether object dir has the meta entry of kind k. */
 static bool obj_has(struct fsv *v, const struct fsv_node *dir, enum fsv_kind k)
 {
-	struct fsv_items it;
 	if (k == FK_OBJ_LENGTH)
 		return dir->t->kind == CLR_KIND_ARRAY;
 	if (k == FK_OBJ_ITEMS)
-		return fsvv_items(v, dir->pl, dir->t, &it);
+		return dir->t->kind == CLR_KIND_CLASS && fsvi_has(v, dir->pl);
 	return true;
 }
 
@@ -280,16 +279,10 @@ int fsv_dir_lookup(struct fsv *v, const struct fsv_node *dir, const char *name,
 		return lookup_in_data(v, dir, name, ino);
 	case FK_SLOT:
 		return dir->vk == VAL_STRUCT ? lookup_in_data(v, dir, name, ino) : -ENOTDIR;
-	case FK_OBJ_ITEMS: {
-		struct fsv_items it;
-		struct val_slot s;
-		uint64_t i;
-		if (!fsvv_items(v, dir->pl, dir->t, &it) || !fsv_parse_index(name, it.n, &i) ||
-		    !fsvv_item_slot(v, &it, i, &s))
-			return -ENOENT;
-		*ino = fsv_slot_ino(v, &s, FSV_UNDER_OBJECTS, 3);
-		return *ino ? 0 : -EOVERFLOW;
-	}
+	case FK_OBJ_ITEMS:
+		return fsvi_lookup(v, dir->pl, name, ino);
+	case FK_PAIR:
+		return fsvi_pair_lookup(v, dir->pl, name, ino);
 	case FK_MODULES:
 		fsv_modules(v);
 		for (size_t i = 0; i < v->nmods; i++)
@@ -376,6 +369,12 @@ static bool emit(struct rd *rd, const char *name, uint64_t ino, mode_t mode,
 		}
 	}
 	return rd->fn(rd->arg, name, ino, mode, stp, next);
+}
+
+/* An entry of .items/ or of a pair directory in it (fsv_items.c). */
+static bool item_entry(void *arg, const char *name, uint64_t ino, mode_t mode, uint64_t next)
+{
+	return emit(arg, name, ino, mode, -1, next);
 }
 
 /* Mode of a slot child, for d_type. */
@@ -566,23 +565,10 @@ int fsv_readdir(struct fsv *v, uint64_t ino, uint64_t off, bool plus,
 		return list_data(&rd, &dir, pos > NOBJ ? pos - NOBJ : 0);
 	case FK_SLOT:
 		return list_data(&rd, &dir, pos);
-	case FK_OBJ_ITEMS: {
-		struct fsv_items it;
-		struct val_slot s;
-		if (!fsvv_items(v, dir.pl, dir.t, &it))
-			return 0;
-		for (uint64_t i = pos; i < it.n; i++) {
-			if (!fsvv_item_slot(v, &it, i, &s))
-				return 0;
-			uint64_t cino = fsv_slot_ino(v, &s, FSV_UNDER_OBJECTS, 3);
-			if (!cino)
-				return -EOVERFLOW;
-			snprintf(name, sizeof name, "%" PRIu64, i);
-			if (!emit(&rd, name, cino, slot_mode(v, &s), -1, i + 3))
-				return 0;
-		}
-		return 0;
-	}
+	case FK_OBJ_ITEMS:
+		return fsvi_list(v, dir.pl, pos, item_entry, &rd);
+	case FK_PAIR:
+		return fsvi_pair_list(v, dir.pl, pos, item_entry, &rd);
 	case FK_MODULES:
 		fsv_modules(v);
 		for (uint64_t i = pos; i < v->nmods; i++)

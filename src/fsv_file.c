@@ -119,10 +119,12 @@ int fsv_link_target(struct fsv *v, const struct fsv_node *n, struct val_buf *b)
 	case FK_SLOT: {
 		if (n->vk != VAL_OBJECT)
 			return -EINVAL;
-		unsigned up = n->sh.under == FSV_UNDER_OBJECTS ? n->sh.depth - 1u : n->sh.depth;
+		/* under objects/ (.items/ too), objects/ is an ancestor */
+		bool in_objects = n->sh.under != FSV_UNDER_STATICS;
+		unsigned up = in_objects ? n->sh.depth - 1u : n->sh.depth;
 		for (unsigned i = 0; i < up; i++)
 			fsv_buf_str(b, "../");
-		if (n->sh.under != FSV_UNDER_OBJECTS)
+		if (!in_objects)
 			fsv_buf_str(b, "objects/");
 		fsv_fmt_addr(v, n->target, hex);
 		fsv_buf_str(b, hex);
@@ -156,8 +158,11 @@ static const char readme[] =
 "      <field>          a value file (\"null\" for a null reference), a symlink\n"
 "                       to the object referenced, or a directory (a struct)\n"
 "      0 1 2 ... .length   array elements (\"1,2\" in a multi-dimensional array)\n"
-"      .items/0 1 2 ...     a List, Queue or Stack in logical order (a queue\n"
-"                       head first, a stack top first)\n"
+"      .items/          a collection's items, in the order its JSON shows:\n"
+"                       0 1 2 ... for lists and sets (a queue head first, a\n"
+"                       stack top first), <key> for maps with string keys\n"
+"                       (escaped as type names are), 0/key 0/value ... for\n"
+"                       other maps\n"
 "  roots/<kind>/<handle>   GC handles, as symlinks to their objects; the\n"
 "                       finalizer queue in roots/finalizer (registered) and\n"
 "                       roots/finalizer-ready (waiting for the finalizer thread)\n"

@@ -91,10 +91,11 @@ int fsv_node(struct fsv *v, uint64_t ino, struct fsv_node *n)
 		return r ? r : n->t->kind == CLR_KIND_ARRAY ? 0 : -ENOENT;
 	}
 	case FK_OBJ_ITEMS: {
-		struct fsv_items it;
 		int r = obj_node(v, n, true);
-		return r ? r : fsvv_items(v, n->pl, n->t, &it) ? 0 : -ENOENT;
+		return r ? r : fsvi_has(v, n->pl) ? 0 : -ENOENT;
 	}
+	case FK_PAIR:
+		return fsvi_pair(v, n->pl, &n->target) ? 0 : -ENOENT;
 	case FK_ALIAS:
 		return obj_node(v, n, false);
 	case FK_MOD: case FK_MOD_PATH: case FK_MOD_BASE: case FK_MOD_SIZE:
@@ -131,7 +132,7 @@ mode_t fsv_node_mode(const struct fsv_node *n)
 	case FK_ROOT: case FK_TYPES: case FK_OBJECTS: case FK_ROOTS: case FK_MODULES:
 	case FK_TYPE: case FK_TYPE_INST: case FK_TYPE_STATICS: case FK_TYPE_THREADS:
 	case FK_TYPE_THREAD: case FK_OBJ:
-	case FK_OBJ_ITEMS: case FK_MOD: case FK_ROOT_KIND: case FK_DEP_PAIR:
+	case FK_OBJ_ITEMS: case FK_PAIR: case FK_MOD: case FK_ROOT_KIND: case FK_DEP_PAIR:
 		return S_IFDIR;
 	case FK_TYPE_BASE: case FK_OBJ_TYPE: case FK_INST: case FK_ALIAS:
 	case FK_ROOT_LINK: case FK_DEP_PRIMARY: case FK_DEP_SECONDARY:

@@ -35,6 +35,7 @@ enum fsv_kind {
 	/* payload: an object address (FK_ALIAS: any address inside one) */
 	FK_OBJ = 32, FK_OBJ_TYPE, FK_OBJ_JSON, FK_OBJ_ADDR, FK_OBJ_SIZE,
 	FK_OBJ_LENGTH, FK_INST, FK_ALIAS, FK_OBJ_ITEMS,
+	FK_PAIR, /* payload: a collection's id << 32 | an item's index (fsv_items.c) */
 	/* payload: index in the module table */
 	FK_MOD = 48, FK_MOD_PATH, FK_MOD_BASE, FK_MOD_SIZE, FK_MOD_VERSION,
 	/* payload: handle kind index; handle address */
@@ -45,8 +46,11 @@ enum fsv_kind {
 #define FSV_SHAPE_FIRST 64u
 #define FSV_SHAPE_LIMIT 65536u
 
-/* Where a slot node sits: under objects/ or under types/<T>/statics/. */
-enum { FSV_UNDER_OBJECTS = 0, FSV_UNDER_STATICS = 1 };
+/* Where a slot node sits: under objects/, under types/<T>/statics/, or
+ * under objects/<addr>/.items/ (apart from objects/ so that a slot reached
+ * through .items/ and through the fields of the array it sits in are two
+ * nodes, each with one parent). */
+enum { FSV_UNDER_OBJECTS = 0, FSV_UNDER_STATICS = 1, FSV_UNDER_ITEMS = 2 };
 
 /* An interned slot shape: the declared type of the value and the number
  * of path components of the directory holding the node (for relative
@@ -89,20 +93,23 @@ bool fsvv_thread_static_slot(struct fsv *v, const struct clr_type *t, uint64_t t
 bool fsvv_elem_slot(struct fsv *v, const struct clr_type *t, uint64_t arr,
 		    uint64_t i, struct val_slot *out);
 
-/* The logical content of an array-backed collection (List<T>, Queue<T>,
- * Stack<T>): item i is element (head + i) % cap of arr, or for a stack
- * element n - 1 - i. */
-struct fsv_items {
-	uint64_t arr;
-	uint64_t head, n, cap;
-	bool reverse;
-};
-/* True when the object at obj (of type t) is such a collection and its
- * fields hold together (size within the array, head within it). */
-bool fsvv_items(struct fsv *v, uint64_t obj, const struct clr_type *t,
-		struct fsv_items *out);
-bool fsvv_item_slot(struct fsv *v, const struct fsv_items *it, uint64_t i,
-		    struct val_slot *out);
+/* ---- .items/ (fsv_items.c): a collection's logical items ---- */
+
+/* Hands one entry to a listing; false when it is full. */
+typedef bool (*fsvi_fill_fn)(void *arg, const char *name, uint64_t ino, mode_t mode,
+			     uint64_t next);
+/* Whether obj is a collection with items (val_items.h). */
+bool fsvi_has(struct fsv *v, uint64_t obj);
+/* The child name of obj/.items, and .items listed from position pos (an
+ * entry's `next` is its position + 3). */
+int fsvi_lookup(struct fsv *v, uint64_t obj, const char *name, uint64_t *ino);
+int fsvi_list(struct fsv *v, uint64_t obj, uint64_t pos, fsvi_fill_fn fn, void *arg);
+/* FK_PAIR nodes: whether payload pl names a collection (*obj); its
+ * children "key" and "value". */
+bool fsvi_pair(struct fsv *v, uint64_t pl, uint64_t *obj);
+int fsvi_pair_lookup(struct fsv *v, uint64_t pl, const char *name, uint64_t *ino);
+int fsvi_pair_list(struct fsv *v, uint64_t pl, uint64_t pos, fsvi_fill_fn fn, void *arg);
+void fsvi_close(struct fsv *v);
 
 /* ---- the type table (fsv.c) ---- */
 
@@ -141,6 +148,7 @@ struct fsv_handle {
 #define FSV_ROOT_FINALIZER_READY 17 /* ready for the finalizer thread */
 
 struct fsv_cache;
+struct fsv_itab;
 
 struct fsv {
 	struct heap *h;
@@ -185,6 +193,7 @@ struct fsv {
 	size_t nmods;
 
 	struct fsv_cache *cache;
+	struct fsv_itab *itab; /* .items/: walks kept, collection ids (fsv_items.c) */
 };
 
 /* ---- fsv.c ---- */

@@ -23,6 +23,7 @@ enum ch_status fsvv_open(struct fsv *v, struct ch_err *err)
 
 void fsvv_close(struct fsv *v)
 {
+	fsvi_close(v); /* its walks are the values layer's */
 	val_close(v->val);
 	v->val = NULL;
 	v->r = NULL;
@@ -135,68 +136,4 @@ bool fsvv_elem_slot(struct fsv *v, const struct clr_type *t, uint64_t arr,
 {
 	(void)t;
 	return val_elem_slot(v->val, arr, i, out);
-}
-
-/* ---- logical views ---- */
-
-/* An i4 instance field of the object at obj, by raw name. */
-static bool field_i4(struct fsv *v, uint64_t obj, const struct clr_type *t,
-		     const char *name, int32_t *out)
-{
-	const struct clr_field *f = field_named(v, t, name);
-	uint32_t x;
-	if (!f || f->elem != MD_ELEM_I4 || !as_u32(v->a, obj + v->ps + f->offset, &x))
-		return false;
-	*out = (int32_t)x;
-	return true;
-}
-
-static bool field_ref(struct fsv *v, uint64_t obj, const struct clr_type *t,
-		      const char *name, uint64_t *out)
-{
-	const struct clr_field *f = field_named(v, t, name);
-	return f && !(f->flags & CLR_FIELD_STATIC) && f->elem != MD_ELEM_VALUETYPE &&
-	       as_ptrv(v->a, obj + v->ps + f->offset, out);
-}
-
-static bool starts(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-bool fsvv_items(struct fsv *v, uint64_t obj, const struct clr_type *t,
-		struct fsv_items *out)
-{
-	memset(out, 0, sizeof *out);
-	if (t->kind != CLR_KIND_CLASS || !t->name)
-		return false;
-	bool list = starts(t->name, "System.Collections.Generic.List<");
-	bool queue = starts(t->name, "System.Collections.Generic.Queue<");
-	bool stack = starts(t->name, "System.Collections.Generic.Stack<");
-	if (!list && !queue && !stack)
-		return false;
-	int32_t size, head = 0;
-	uint64_t arr, amt;
-	uint32_t cap;
-	if (!field_ref(v, obj, t, list ? "_items" : "_array", &arr) || !arr ||
-	    !field_i4(v, obj, t, "_size", &size) || size < 0 ||
-	    (queue && !field_i4(v, obj, t, "_head", &head)))
-		return false;
-	const struct clr_type *at = as_ptrv(v->a, arr, &amt) ?
-		clr_type_of(v->c, amt & v->mt_mask, NULL) : NULL;
-	if (!at || at->kind != CLR_KIND_ARRAY || !at->sz_array ||
-	    !as_u32(v->a, arr + v->ps, &cap) || (uint32_t)size > cap ||
-	    head < 0 || (cap && (uint32_t)head >= cap) || (!cap && head))
-		return false;
-	*out = (struct fsv_items){ arr, (uint64_t)head, (uint64_t)size, cap, stack };
-	return true;
-}
-
-bool fsvv_item_slot(struct fsv *v, const struct fsv_items *it, uint64_t i,
-		    struct val_slot *out)
-{
-	if (i >= it->n || !it->cap)
-		return false;
-	uint64_t k = it->reverse ? it->n - 1 - i : (it->head + i) % it->cap;
-	return val_elem_slot(v->val, it->arr, k, out);
 }

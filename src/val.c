@@ -141,6 +141,7 @@ enum ch_status val_open(struct clr *c, struct val **out, struct ch_err *err)
 	v->depth = VAL_DEFAULT_DEPTH;
 	v->show_items = VAL_DEFAULT_ITEMS;
 	v->show_chars = VAL_DEFAULT_STRING;
+	v->doc_cap = VAL_DEFAULT_DOC;
 	v->mt_mask = clr_mt_mask(c);
 	v->string_mt = clr_string_mt(c);
 	size_t nr;
@@ -198,6 +199,185 @@ struct clr_resolver *val_resolver(struct val *v)
 	return v->r;
 }
 
+void val_set_doc_limit(struct val *v, uint64_t bytes)
+{
+	if (bytes)
+		v->doc_cap = bytes;
+}
+
+/* ---- the objects a document meets ----
+ * DESIGN.md §4 writes an object out once per path; a document here writes
+ * it out once: where it is met nearest the top, the first place in
+ * document order at that level. Written where first met, an object met
+ * again nearer the top would lose the levels below it that the nearer
+ * place shows; so pass 1 writes it out again there, and when it did, pass
+ * 2 writes the document anew from the levels pass 1 found. Every object a
+ * path of at most `depth` references reaches is then in the document with
+ * its references inlined as deep as anywhere, once. */
+
+static size_t seen_hash(uint64_t obj, size_t cap)
+{
+	return (size_t)(((obj >> 3) * 0x9e3779b97f4a7c15ULL) >> 32) & (cap - 1);
+}
+
+static bool seen_grow(struct rctx *rc)
+{
+	size_t cap = rc->seen_cap * 2;
+	struct seen *t = cap > rc->seen_cap ? calloc(cap, sizeof *t) : NULL;
+	if (!t) {
+		rc->b->oom = true;
+		return false;
+	}
+	for (size_t i = 0; i < rc->seen_cap; i++) {
+		if (!rc->seen[i].obj)
+			continue;
+		size_t k = seen_hash(rc->seen[i].obj, cap);
+		while (t[k].obj)
+			k = (k + 1) & (cap - 1);
+		t[k] = rc->seen[i];
+	}
+	if (rc->seen != rc->small)
+		free(rc->seen);
+	rc->seen = t;
+	rc->seen_cap = cap;
+	return true;
+}
+
+/* The entry of obj, added as not met (lvl 0) when new; NULL when out of
+ * memory. */
+static struct seen *seen_get(struct rctx *rc, uint64_t obj)
+{
+	if (!rc->seen) {
+		memset(rc->small, 0, sizeof rc->small);
+		rc->seen = rc->small;
+		rc->seen_cap = VAL_SEEN_SMALL;
+		rc->nseen = 0;
+	}
+	for (;;) {
+		size_t mask = rc->seen_cap - 1, i = seen_hash(obj, rc->seen_cap);
+		while (rc->seen[i].obj && rc->seen[i].obj != obj)
+			i = (i + 1) & mask;
+		if (rc->seen[i].obj)
+			return &rc->seen[i];
+		if (rc->nseen < rc->seen_cap / 2) {
+			rc->seen[i].obj = obj;
+			rc->nseen++;
+			return &rc->seen[i];
+		}
+		if (!seen_grow(rc))
+			return NULL;
+	}
+}
+
+/* Notes e as it is before a change, while a decoder that may give up runs. */
+static bool seen_log(struct rctx *rc, const struct seen *e)
+{
+	if (!rc->tentative)
+		return true;
+	if (rc->nlog == rc->log_cap) {
+		size_t cap = rc->log_cap ? 2 * rc->log_cap : 64;
+		struct seen *l = cap > rc->log_cap ? realloc(rc->log, cap * sizeof *l) : NULL;
+		if (!l) {
+			rc->b->oom = true;
+			return false;
+		}
+		rc->log = l;
+		rc->log_cap = cap;
+	}
+	rc->log[rc->nlog++] = *e;
+	return true;
+}
+
+/* Puts back the entries changed since the log held `mark` of them. */
+static void seen_undo(struct rctx *rc, size_t mark)
+{
+	while (rc->nlog > mark) {
+		const struct seen *old = &rc->log[--rc->nlog];
+		struct seen *e = seen_get(rc, old->obj);
+		if (e)
+			*e = *old;
+	}
+}
+
+/* Whether obj, met at level `at` (within the depth, not on the path), is
+ * written out here; else it is a $ref. */
+static bool doc_enter(struct rctx *rc, uint64_t obj, unsigned at)
+{
+	if (rc_stop(rc))
+		return false;
+	struct seen *e = seen_get(rc, obj);
+	if (!e)
+		return false;
+	if (rc->pass == 2) {
+		/* where pass 1 met it shallowest. Pass 1 did not meet it when
+		 * it was cut before it knew pass 2 would follow: the document
+		 * ends where its plan does; or when a decoder that met it gave
+		 * up, as it will again */
+		if (!e->lvl) {
+			rc->cut |= rc->cut1;
+			return false;
+		}
+		if (e->done || at > e->lvl || !seen_log(rc, e))
+			return false;
+		e->done = true;
+	} else {
+		if ((e->lvl && e->lvl <= at) || !seen_log(rc, e))
+			return false;
+		if (e->lvl)
+			rc->again = true;
+	}
+	e->lvl = (uint8_t)at;
+	return true;
+}
+
+void rc_init(struct rctx *rc, struct val *v, struct val_buf *b)
+{
+	rc->v = v;
+	rc->b = b;
+	rc->depth = v->depth;
+	rc->nest = 0;
+	rc->npath = 0;
+	rc->start = b->len;
+	rc->cap = v->doc_cap;
+	unsigned k = v->depth < 2 ? 2 : v->depth > 4 ? 4 : v->depth;
+	rc->cap1 = rc->cap > UINT64_MAX / k ? UINT64_MAX : rc->cap * k;
+	rc->cut = rc->cut1 = false;
+	rc->pass = 1;
+	rc->again = false;
+	rc->seen = NULL;
+	rc->nseen = rc->seen_cap = 0;
+	rc->log = NULL;
+	rc->nlog = rc->log_cap = 0;
+	rc->tentative = 0;
+}
+
+void rc_free(struct rctx *rc)
+{
+	if (rc->seen != rc->small)
+		free(rc->seen);
+	free(rc->log);
+	rc->seen = NULL;
+	rc->log = NULL;
+	rc->nseen = rc->seen_cap = rc->nlog = rc->log_cap = 0;
+}
+
+void rc_doc(struct rctx *rc, void (*fn)(struct rctx *, void *), void *arg)
+{
+	fn(rc, arg);
+	if (rc->again && !rc->b->oom) {
+		rc->b->len = rc->start;
+		rc->b->p[rc->start] = '\0';
+		rc->pass = 2;
+		rc->cut1 = rc->cut;
+		rc->cut = false;
+		rc->nest = 0;
+		rc->npath = 0;
+		rc->nlog = 0;
+		fn(rc, arg);
+	}
+	rc_free(rc);
+}
+
 /* ---- rendering ---- */
 
 static bool on_path(const struct rctx *rc, uint64_t obj)
@@ -238,8 +418,14 @@ void emit_fields(struct rctx *rc, const struct plan *p, const struct span *s,
 	}
 }
 
+static bool is_collection(enum vk k)
+{
+	return k >= VK_LIST;
+}
+
 /* A struct value that is not a leaf: {"$type":…, fields}. Nullable and
- * voption show their value or null. */
+ * voption show their value or null, a struct that is a collection its
+ * items. */
 static void emit_struct(struct rctx *rc, const struct span *s, struct plan *p, unsigned level)
 {
 	if (p->leaf) {
@@ -258,6 +444,8 @@ static void emit_struct(struct rctx *rc, const struct span *s, struct plan *p, u
 		emit_slot(rc, s, val->off, val->elem, val->sub, level);
 		return;
 	}
+	if (is_collection(p->kind) && emit_struct_collection(rc, p, s, level))
+		return; /* ArraySegment, Memory, ImmutableArray (val_wrap.c) */
 	vb_ch(rc->b, '{');
 	vb_put(rc->b, p->type_json, p->type_json_len);
 	emit_fields(rc, p, s, level, true);
@@ -297,16 +485,16 @@ void emit_slot(struct rctx *rc, const struct span *s, uint64_t off, uint8_t elem
 	rc->nest--;
 }
 
-static struct span data_span(struct rctx *rc, uint64_t obj, const struct plan *p)
+struct span val_data_span(struct val *v, uint64_t obj, const struct plan *p)
 {
-	unsigned ps = rc->v->ps;
+	unsigned ps = v->ps;
 	uint64_t len = p->t->base_size > 2 * ps ? p->t->base_size - 2 * ps : 0;
-	return sp_at(rc->v, obj + ps, len);
+	return sp_at(v, obj + ps, len);
 }
 
 static void emit_object(struct rctx *rc, const struct plan *p, uint64_t obj, unsigned level)
 {
-	struct span s = data_span(rc, obj, p);
+	struct span s = val_data_span(rc->v, obj, p);
 	vb_put(rc->b, "{\"$addr\":", 9);
 	vb_hexaddr(rc->b, obj);
 	vb_ch(rc->b, ',');
@@ -315,9 +503,19 @@ static void emit_object(struct rctx *rc, const struct plan *p, uint64_t obj, uns
 	vb_ch(rc->b, '}');
 }
 
-static bool is_collection(enum vk k)
+/* A collection's logical content; false (nothing written, the objects it
+ * met as they were) when its decoder gives up. */
+static bool try_collection(struct rctx *rc, const struct plan *p, uint64_t obj, unsigned level)
 {
-	return k >= VK_LIST;
+	size_t mark = rc->nlog;
+	rc->tentative++;
+	bool ok = emit_collection(rc, p, obj, level);
+	rc->tentative--;
+	if (!ok)
+		seen_undo(rc, mark);
+	if (!rc->tentative)
+		rc->nlog = 0;
+	return ok;
 }
 
 void emit_ref(struct rctx *rc, uint64_t obj, unsigned level)
@@ -338,437 +536,125 @@ void emit_ref(struct rctx *rc, uint64_t obj, unsigned level)
 		return;
 	}
 	if (p->leaf) {
-		struct span s = data_span(rc, obj, p);
+		struct span s = val_data_span(v, obj, p);
 		size_t mark = rc->b->len;
 		if (leaf_value(rc, p, &s, true))
 			return;
 		rc->b->len = mark; /* undecodable: show its fields */
 	}
 	if (p->kind == VK_FSOPTION) { /* Some x shows as x */
-		struct span s = data_span(rc, obj, p);
+		struct span s = val_data_span(v, obj, p);
 		const struct pfield *f = p->df[0];
 		emit_slot(rc, &s, f->off, f->elem, f->sub, level);
 		return;
 	}
 	unsigned at = level + 1;
-	if (at > rc->depth || on_path(rc, obj) || rc->npath >= VAL_MAX_DEPTH + 2) {
+	if (at > rc->depth || rc->npath >= VAL_MAX_DEPTH + 2 || on_path(rc, obj) ||
+	    !doc_enter(rc, obj, at)) {
 		emit_refonly(rc, obj);
 		return;
 	}
 	rc->path[rc->npath++] = obj;
 	if (p->kind == VK_ARRAY)
 		emit_array(rc, p, obj, at);
-	else if (!is_collection(p->kind) || !emit_collection(rc, p, obj, at))
+	else if (!is_collection(p->kind) || !try_collection(rc, p, obj, at))
 		emit_object(rc, p, obj, at);
 	rc->npath--;
 }
 
-/* ---- public entry points ---- */
+/* ---- an object as a document ---- */
 
-static void rc_init(struct rctx *rc, struct val *v, struct val_buf *b)
+/* An F# list cell as a document of its own (val.h). Every cell is an
+ * instance, and shown as the list that starts there, the documents of the
+ * cells of one list of n items would hold n(n+1)/2 of them; each shows its
+ * own item instead, and "$rest" the cell after it while items follow, so
+ * that a listing of the cells shows every item once. A list held by a
+ * field is a value: all its items. False when the cells are not what they
+ * should be (then nothing was written). */
+static bool fslist_cell(struct rctx *rc, const struct plan *p, const struct span *s)
 {
-	rc->v = v;
-	rc->b = b;
-	rc->depth = v->depth;
-	rc->nest = 0;
-	rc->npath = 0;
+	struct val *v = rc->v;
+	const struct pfield *hf = plan_field(p, "head"), *tf = plan_field(p, "tail");
+	if (!hf || !tf)
+		return false;
+	uint64_t tail = sp_ptr(v, s, tf->off), next = 0;
+	if (tail) {
+		if (val_obj_mt(v, tail) != p->mt)
+			return false;
+		next = val_rdptr(v, tail + v->ps + tf->off);
+	}
+	vb_str(rc->b, ",\"$items\":[");
+	if (tail) /* the empty list, which ends every list, has no item */
+		emit_slot(rc, s, hf->off, hf->elem, hf->sub, 0);
+	vb_ch(rc->b, ']');
+	if (next) {
+		vb_str(rc->b, ",\"$rest\":");
+		emit_refonly(rc, tail);
+	}
+	return true;
 }
 
-enum ch_status val_object_json(struct val *v, uint64_t addr, struct val_buf *b,
-			       struct ch_err *err)
+struct objdoc {
+	uint64_t addr;
+	const struct plan *p;
+};
+
+static void object_doc(struct rctx *rc, void *arg)
 {
-	struct rctx rc;
-	rc_init(&rc, v, b);
-	uint64_t mt = val_obj_mt(v, addr);
-	struct plan *p = mt ? val_plan(v, mt) : NULL;
-	if (!p)
-		return ch_set_error(err, CH_ECORRUPT, "%s: no object at 0x%" PRIx64,
-				    dump_path(as_dump(v->a)), addr);
-	rc.path[rc.npath++] = addr;
+	const struct objdoc *d = arg;
+	const struct plan *p = d->p;
+	struct val_buf *b = rc->b;
+	uint64_t addr = d->addr;
+	rc->path[rc->npath++] = addr;
 	vb_put(b, "{\"$addr\":", 9);
 	vb_hexaddr(b, addr);
 	vb_ch(b, ',');
 	vb_put(b, p->type_json, p->type_json_len);
-	struct span s = data_span(&rc, addr, p);
+	struct span s = val_data_span(rc->v, addr, p);
 	if (p->kind == VK_STRING) {
 		vb_str(b, ",\"$value\":");
-		leaf_string(&rc, addr, true);
+		leaf_string(rc, addr, true);
 	} else if (p->kind == VK_ARRAY) {
 		vb_str(b, ",\"$items\":");
-		emit_array(&rc, p, addr, 0);
+		emit_array(rc, p, addr, 0);
 	} else {
 		size_t mark = b->len;
 		bool done = false;
 		if (p->leaf) {
 			vb_str(b, ",\"$value\":");
-			done = leaf_value(&rc, p, &s, true);
+			done = leaf_value(rc, p, &s, true);
+		} else if (p->kind == VK_FSLIST) {
+			done = fslist_cell(rc, p, &s);
 		} else if (is_collection(p->kind)) {
 			vb_str(b, ",\"$items\":");
-			done = emit_collection(&rc, p, addr, 0);
+			done = try_collection(rc, p, addr, 0);
 		}
 		if (!done) {
 			b->len = mark;
-			emit_fields(&rc, p, &s, 0, true);
+			emit_fields(rc, p, &s, 0, true);
 		}
 	}
+	rc->npath--;
+	if (rc->cut) {
+		vb_str(b, ",\"$cut\":");
+		vb_u64(b, rc->cap);
+	}
 	vb_ch(b, '}');
+}
+
+enum ch_status val_object_json(struct val *v, uint64_t addr, struct val_buf *b,
+			       struct ch_err *err)
+{
+	uint64_t mt = val_obj_mt(v, addr);
+	struct plan *p = mt ? val_plan(v, mt) : NULL;
+	if (!p)
+		return ch_set_error(err, CH_ECORRUPT, "%s: no object at 0x%" PRIx64,
+				    dump_path(as_dump(v->a)), addr);
+	struct rctx rc;
+	struct objdoc d = { addr, p };
+	rc_init(&rc, v, b);
+	rc_doc(&rc, object_doc, &d);
 	if (b->oom)
 		return ch_set_error(err, CH_ENOMEM, "out of memory rendering 0x%" PRIx64, addr);
-	return CH_OK;
-}
-
-bool val_field_slot(struct val *v, uint64_t obj, const struct clr_field *f,
-		    struct val_slot *out)
-{
-	if (f->flags & CLR_FIELD_STATIC)
-		return false;
-	out->addr = obj + v->ps + f->offset;
-	out->elem = f->elem;
-	out->th = 0;
-	/* the plan of the object's type knows the field's value type */
-	uint64_t mt = val_obj_mt(v, obj);
-	struct plan *p = mt ? val_plan(v, mt) : NULL;
-	for (uint32_t i = 0; p && i < p->nf; i++)
-		if (p->f[i].f == f || (p->f[i].f->token == f->token &&
-				       p->f[i].f->decl_mt == f->decl_mt)) {
-			if (p->f[i].sub)
-				out->th = p->f[i].sub->mt;
-			return true;
-		}
-	if (f->elem == MD_ELEM_VALUETYPE || elem_size(f->elem, v->ps)) {
-		uint64_t th = clr_resolve_field(v->r, f);
-		struct plan *q = th && !(th & 2) ? val_plan(v, th) : NULL;
-		if (q && (f->elem == MD_ELEM_VALUETYPE || q->kind == VK_ENUM))
-			out->th = th;
-	}
-	return true;
-}
-
-/* The slot of static field f given its type's statics bases. */
-static bool slot_in(struct val *v, const struct clr_field *f, uint64_t gc, uint64_t nongc,
-		    struct val_slot *out)
-{
-	out->elem = f->elem;
-	out->th = 0;
-	bool ref = !elem_size(f->elem, v->ps);
-	uint64_t base = ref ? gc : nongc;
-	if (!base)
-		return false;
-	out->addr = base + f->offset;
-	if (f->elem == MD_ELEM_VALUETYPE) {
-		/* a struct static lives in a box of its own, held by the GC statics */
-		uint64_t box = val_rdptr(v, out->addr);
-		uint64_t mt = box ? val_obj_mt(v, box) : 0;
-		if (!mt || !val_plan(v, mt))
-			return false;
-		out->addr = box + v->ps;
-		out->th = mt;
-		return true;
-	}
-	if (!ref) {
-		uint64_t th = clr_resolve_field(v->r, f);
-		struct plan *p = th && !(th & 2) ? val_plan(v, th) : NULL;
-		if (p && p->kind == VK_ENUM)
-			out->th = th;
-	}
-	return true;
-}
-
-bool val_static_slot(struct val *v, const struct clr_type *t,
-		     const struct clr_field *f, struct val_slot *out)
-{
-	uint64_t gc, nongc;
-	if (!(f->flags & CLR_FIELD_STATIC) || (f->flags & (CLR_FIELD_THREAD | CLR_FIELD_RVA)))
-		return false;
-	clr_type_statics(v->c, t, &gc, &nongc);
-	return slot_in(v, f, gc, nongc, out);
-}
-
-bool val_thread_static_slot(struct val *v, const struct clr_type *t, uint64_t thread,
-			    const struct clr_field *f, struct val_slot *out)
-{
-	uint64_t gc, nongc;
-	if (!(f->flags & CLR_FIELD_THREAD))
-		return false;
-	clr_thread_statics(v->c, t, thread, &gc, &nongc);
-	return slot_in(v, f, gc, nongc, out);
-}
-
-bool val_elem_slot(struct val *v, uint64_t arr, uint64_t i, struct val_slot *out)
-{
-	uint64_t mt = val_obj_mt(v, arr);
-	const struct clr_type *t = mt ? clr_type_of(v->c, mt, NULL) : NULL;
-	uint32_t n;
-	if (!t || t->kind != CLR_KIND_ARRAY || !as_u32(v->a, arr + v->ps, &n) || i >= n)
-		return false;
-	out->addr = arr + t->base_size - v->ps + i * t->component_size;
-	out->elem = t->elem_type;
-	out->th = 0;
-	if (!(t->elem_th & 2)) {
-		struct plan *p = val_plan(v, t->elem_th);
-		if (p && p->valuetype && (p->kind == VK_ENUM || t->elem_type == MD_ELEM_VALUETYPE))
-			out->th = t->elem_th;
-	}
-	return true;
-}
-
-/* The plan of a slot's value type (NULL for references and primitives). */
-static struct plan *slot_plan(struct val *v, const struct val_slot *s)
-{
-	return s->th ? val_plan(v, s->th) : NULL;
-}
-
-enum val_kind val_slot_kind(struct val *v, const struct val_slot *s, uint64_t *target)
-{
-	struct plan *p = slot_plan(v, s);
-	if (s->elem == MD_ELEM_VALUETYPE) {
-		if (!p)
-			return VAL_BAD;
-		if (p->leaf)
-			return VAL_LEAF;
-		if (p->kind == VK_NULLABLE || p->kind == VK_FSVOPTION) {
-			uint32_t x = 0;
-			const struct pfield *tag = p->df[0];
-			if (as_read(v->a, s->addr + tag->off, &x, tag->elem == MD_ELEM_BOOLEAN ? 1 : 4) == 0)
-				return VAL_BAD;
-			if ((tag->elem == MD_ELEM_BOOLEAN ? (x & 0xff) : x) == 0)
-				return VAL_NULL;
-			const struct pfield *val = p->df[1];
-			struct val_slot in = { s->addr + val->off, val->sub ? val->sub->mt : 0, val->elem };
-			return val_slot_kind(v, &in, target);
-		}
-		return VAL_STRUCT;
-	}
-	if (elem_size(s->elem, v->ps))
-		return VAL_LEAF;
-	uint64_t obj = val_rdptr(v, s->addr);
-	for (int hops = 0; hops < 8; hops++) {
-		if (!obj)
-			return VAL_NULL;
-		uint64_t mt = val_obj_mt(v, obj);
-		if (mt == v->string_mt)
-			return VAL_LEAF;
-		struct plan *q = mt ? val_plan(v, mt) : NULL;
-		if (!q)
-			return VAL_BAD;
-		if (q->leaf)
-			return VAL_LEAF;
-		if (q->kind != VK_FSOPTION)
-			break;
-		/* Some x: what x is */
-		const struct pfield *f = q->df[0];
-		if (f->elem == MD_ELEM_VALUETYPE || elem_size(f->elem, v->ps)) {
-			struct val_slot in = { obj + v->ps + f->off, f->sub ? f->sub->mt : 0, f->elem };
-			return val_slot_kind(v, &in, target);
-		}
-		obj = val_rdptr(v, obj + v->ps + f->off);
-	}
-	if (target)
-		*target = obj;
-	return VAL_OBJECT;
-}
-
-/* Nullable<T> and voption with a value, and F# Some x, hold the slot of
- * their value: moves *s there. Returns 1 when it did, -1 for no value
- * (null, None), 0 for anything else. */
-static int unwrap(struct val *v, struct val_slot *s)
-{
-	struct plan *p = s->th ? val_plan(v, s->th) : NULL;
-	const struct pfield *val;
-	if (s->elem == MD_ELEM_VALUETYPE && p &&
-	    (p->kind == VK_NULLABLE || p->kind == VK_FSVOPTION)) {
-		const struct pfield *tag = p->df[0];
-		uint32_t x = 0;
-		if (as_read(v->a, s->addr + tag->off, &x, tag->elem == MD_ELEM_BOOLEAN ? 1 : 4) == 0 ||
-		    (tag->elem == MD_ELEM_BOOLEAN ? (x & 0xff) : x) == 0)
-			return -1;
-		val = p->df[1];
-		s->addr += val->off;
-	} else if (s->elem != MD_ELEM_VALUETYPE && !elem_size(s->elem, v->ps)) {
-		uint64_t obj = val_rdptr(v, s->addr);
-		uint64_t mt = obj ? val_obj_mt(v, obj) : 0;
-		struct plan *q = mt ? val_plan(v, mt) : NULL;
-		if (!q || q->kind != VK_FSOPTION)
-			return 0;
-		val = q->df[0];
-		s->addr = obj + v->ps + val->off;
-	} else {
-		return 0;
-	}
-	s->elem = val->elem;
-	s->th = val->sub ? val->sub->mt : 0;
-	return 1;
-}
-
-static enum ch_status slot_render(struct val *v, const struct val_slot *slot,
-				  struct val_buf *b, bool json, struct ch_err *err)
-{
-	struct rctx rc;
-	rc_init(&rc, v, b);
-	struct val_slot in = *slot;
-	const struct val_slot *s = &in;
-	int u = 0;
-	for (int hops = 0; !json && hops < 8 && (u = unwrap(v, &in)) == 1; hops++)
-		;
-	if (u < 0) {
-		vb_str(b, "null");
-		goto done;
-	}
-	struct span sp = { NULL, s->addr, (uint64_t)1 << 20 };
-	struct plan *p = slot_plan(v, s);
-	if (!json) {
-		/* a leaf's plain text */
-		if (s->elem == MD_ELEM_VALUETYPE && p && p->leaf) {
-			if (leaf_value(&rc, p, &sp, false))
-				goto done;
-		} else if (elem_size(s->elem, v->ps)) {
-			if (p && p->kind == VK_ENUM) {
-				uint8_t raw[8];
-				unsigned size = elem_size(s->elem, v->ps);
-				if (as_read(v->a, s->addr, raw, size) == size)
-					leaf_enum(&rc, p, load_bits(raw, size), false);
-			} else {
-				leaf_prim(&rc, s->elem, &sp, 0, false);
-			}
-			goto done;
-		} else if (s->elem != MD_ELEM_VALUETYPE) {
-			uint64_t obj = val_rdptr(v, s->addr);
-			uint64_t mt = obj ? val_obj_mt(v, obj) : 0;
-			struct plan *q = mt ? val_plan(v, mt) : NULL;
-			if (mt && mt == v->string_mt) {
-				leaf_string(&rc, obj, false);
-				goto done;
-			}
-			if (q && q->leaf) {
-				struct span ds = data_span(&rc, obj, q);
-				size_t mark = b->len;
-				if (leaf_value(&rc, q, &ds, false))
-					goto done;
-				b->len = mark;
-			}
-		}
-	}
-	emit_slot(&rc, &sp, 0, s->elem, p, 0);
-done:
-	if (!json)
-		vb_ch(b, '\n');
-	if (b->oom)
-		return ch_set_error(err, CH_ENOMEM, "out of memory rendering a value");
-	return CH_OK;
-}
-
-enum ch_status val_slot_json(struct val *v, const struct val_slot *s,
-			     struct val_buf *b, struct ch_err *err)
-{
-	return slot_render(v, s, b, true, err);
-}
-
-enum ch_status val_slot_text(struct val *v, const struct val_slot *s,
-			     struct val_buf *b, struct ch_err *err)
-{
-	return slot_render(v, s, b, false, err);
-}
-
-/* "name":value for each static field of t whose flags match: thread
- * statics of one thread, or the plain ones. name[i] is the name of static
- * field f[i] (i >= ninst). */
-static void statics_fields(struct val *v, const struct clr_type *t, const struct clr_field *f,
-			   size_t n, size_t ninst, const char *const *name,
-			   const struct clr_thread *th, struct val_buf *b)
-{
-	bool comma = false;
-	for (size_t i = ninst; i < n; i++) {
-		struct val_slot s;
-		bool thread = f[i].flags & CLR_FIELD_THREAD;
-		if (!(f[i].flags & CLR_FIELD_STATIC) || (f[i].flags & CLR_FIELD_RVA) ||
-		    thread != (th != NULL))
-			continue;
-		if (comma)
-			vb_ch(b, ',');
-		comma = true;
-		vb_utf8(b, name[i - ninst], strlen(name[i - ninst]), true);
-		vb_ch(b, ':');
-		bool ok = th ? val_thread_static_slot(v, t, th->addr, &f[i], &s)
-			     : val_static_slot(v, t, &f[i], &s);
-		if (ok)
-			slot_render(v, &s, b, true, NULL);
-		else
-			vb_str(b, "null");
-	}
-}
-
-#define MAX_THREADS_SHOWN 4096
-
-enum ch_status val_statics_json(struct val *v, const struct clr_type *t,
-				struct val_buf *b, struct ch_err *err)
-{
-	size_t n, ninst;
-	struct ch_err ferr = { CH_OK, "" };
-	const struct clr_field *f = clr_type_fields(v->c, t, &n, &ninst, &ferr);
-	if (!f && ferr.status != CH_OK)
-		return ch_set_error(err, ferr.status, "%s", ferr.msg);
-	if (!clr_statics_supported(v->c))
-		return ch_set_error(err, CH_EUNSUPPORTED, "%s: static fields of runtime %s cannot be read yet",
-				    dump_path(as_dump(v->a)), clr_runtime(v->c)->product_version);
-	/* static fields are named among themselves, as statics/ shows them */
-	size_t ns = n - ninst;
-	const char **raw = calloc(ns ? ns : 1, sizeof *raw);
-	const char **name = calloc(ns ? ns : 1, sizeof *name);
-	for (size_t i = 0; raw && i < ns; i++)
-		raw[i] = f[ninst + i].name ? f[ninst + i].name : "?";
-	if (!raw || !name || !val_field_names(raw, ns, name)) {
-		free(raw);
-		free(name);
-		return ch_set_error(err, CH_ENOMEM, "out of memory rendering statics");
-	}
-	struct plan *p = val_plan(v, t->mt);
-	vb_ch(b, '{');
-	if (p)
-		vb_put(b, p->type_json, p->type_json_len);
-	else
-		vb_str(b, "\"$type\":null");
-	size_t plain = 0, thread = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (!(f[i].flags & CLR_FIELD_STATIC) || (f[i].flags & CLR_FIELD_RVA))
-			continue;
-		if (f[i].flags & CLR_FIELD_THREAD)
-			thread++;
-		else
-			plain++;
-	}
-	if (plain)
-		vb_ch(b, ',');
-	statics_fields(v, t, f, n, ninst, name, NULL, b);
-	if (thread) {
-		/* each thread that has them: its own values */
-		struct clr_thread *th = calloc(MAX_THREADS_SHOWN, sizeof *th);
-		size_t nth = th ? clr_threads(v->c, th, MAX_THREADS_SHOWN) : 0;
-		vb_str(b, ",\"$threads\":[");
-		bool first = true;
-		for (size_t k = 0; k < nth; k++) {
-			uint64_t gc, nongc;
-			clr_thread_statics(v->c, t, th[k].addr, &gc, &nongc);
-			if (!gc && !nongc)
-				continue;
-			if (!first)
-				vb_ch(b, ',');
-			first = false;
-			vb_str(b, "{\"thread\":");
-			vb_u64(b, th[k].id);
-			vb_str(b, ",\"os_tid\":");
-			vb_u64(b, th[k].os_id);
-			vb_str(b, ",\"fields\":{");
-			statics_fields(v, t, f, n, ninst, name, &th[k], b);
-			vb_str(b, "}}");
-		}
-		vb_ch(b, ']');
-		free(th);
-	}
-	vb_ch(b, '}');
-	val_free_names(raw, name, ns);
-	free(raw);
-	free(name);
-	if (b->oom)
-		return ch_set_error(err, CH_ENOMEM, "out of memory rendering statics");
 	return CH_OK;
 }

@@ -93,7 +93,7 @@ static void arr_elem(struct rctx *rc, const struct arr *a, uint64_t i, unsigned 
  * what was left out. */
 static bool next_shown(struct rctx *rc, bool *first, uint64_t *shown, uint64_t *more)
 {
-	if (*shown >= rc->v->show_items) {
+	if (*shown >= rc->v->show_items || rc_stop(rc)) {
 		(*more)++;
 		return false;
 	}
@@ -130,8 +130,8 @@ static void emit_dim(struct rctx *rc, const struct arr *a, unsigned d, uint64_t 
 		stride *= a->len[k];
 	uint64_t base = *idx;
 	/* each row shows its first elements, as a one-dimensional array */
-	uint32_t shown = (uint32_t)shown_of(rc, a->len[d]);
-	for (uint32_t i = 0; i < shown; i++) {
+	uint32_t shown = (uint32_t)shown_of(rc, a->len[d]), i;
+	for (i = 0; i < shown && !rc_stop(rc); i++) {
 		if (i)
 			vb_ch(rc->b, ',');
 		if (d + 1 < a->rank) {
@@ -143,7 +143,7 @@ static void emit_dim(struct rctx *rc, const struct arr *a, unsigned d, uint64_t 
 			vb_str(rc->b, "null");
 		}
 	}
-	emit_more(rc, a->len[d] - shown, false, shown == 0);
+	emit_more(rc, a->len[d] - i, false, i == 0);
 	vb_ch(rc->b, ']');
 }
 
@@ -163,13 +163,13 @@ void emit_array(struct rctx *rc, const struct plan *p, uint64_t addr, unsigned l
 		return;
 	}
 	vb_ch(rc->b, '[');
-	uint64_t shown = shown_of(rc, a.n);
-	for (uint64_t i = 0; i < shown && !rc->b->oom; i++) {
+	uint64_t shown = shown_of(rc, a.n), i;
+	for (i = 0; i < shown && !rc->b->oom && !rc_stop(rc); i++) {
 		if (i)
 			vb_ch(rc->b, ',');
 		arr_elem(rc, &a, i, level);
 	}
-	emit_more(rc, a.n - shown, false, shown == 0);
+	emit_more(rc, a.n - i, false, i == 0);
 	vb_ch(rc->b, ']');
 }
 
@@ -254,16 +254,15 @@ static bool emit_list_like(struct rctx *rc, const struct plan *p, const struct s
 	    (p->kind == VK_QUEUE && (head < 0 || (a.n && (uint64_t)head >= a.n))))
 		return false;
 	vb_ch(rc->b, '[');
-	uint64_t shown = shown_of(rc, (uint64_t)size);
-	for (int32_t i = 0; (uint64_t)i < shown && !rc->b->oom; i++) {
+	uint64_t shown = shown_of(rc, (uint64_t)size), i;
+	for (i = 0; i < shown && !rc->b->oom && !rc_stop(rc); i++) {
 		if (i)
 			vb_ch(rc->b, ',');
-		uint64_t k = p->kind == VK_STACK ? (uint64_t)(size - 1 - i) :
-			     p->kind == VK_QUEUE ? ((uint64_t)head + (uint64_t)i) % a.n :
-			     (uint64_t)i;
+		uint64_t k = p->kind == VK_STACK ? (uint64_t)size - 1 - i :
+			     p->kind == VK_QUEUE ? ((uint64_t)head + i) % a.n : i;
 		arr_elem(rc, &a, k, level);
 	}
-	emit_more(rc, (uint64_t)size - shown, false, shown == 0);
+	emit_more(rc, (uint64_t)size - i, false, i == 0);
 	vb_ch(rc->b, ']');
 	return true;
 }
@@ -435,6 +434,8 @@ bad:
 
 /* ---- F# list, Map, Set ---- */
 
+/* A list as a value: every item from the cell obj on. (A cell as a
+ * document of its own shows only its item: fslist_cell in val.c.) */
 static bool emit_fslist(struct rctx *rc, uint64_t obj, unsigned level)
 {
 	size_t mark = rc->b->len;
@@ -548,8 +549,8 @@ bool emit_collection(struct rctx *rc, const struct plan *p, uint64_t obj, unsign
 	case VK_FSMAP: case VK_FSSET:
 		ok = emit_fstree(rc, p, &s, level);
 		break;
-	default:
-		ok = false;
+	default: /* val_items.c */
+		ok = emit_collection_more(rc, p, obj, level);
 	}
 	if (!ok && rc->b->len > mark) {
 		rc->b->len = mark;
@@ -613,6 +614,8 @@ void plan_collection(struct val *v, struct plan *p, const char *dn)
 		else if (strcmp(n, "FSharpSet") == 0 && (d[0] = fs_field(p, "tree")))
 			k = VK_FSSET;
 	}
+	if (k == VK_PLAIN && plan_collection_more(v, p, dn))
+		return; /* val_items.c */
 	p->kind = k;
 	if (k == VK_PLAIN)
 		memset(p->df, 0, sizeof p->df);

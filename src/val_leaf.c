@@ -342,8 +342,14 @@ const struct enum_member *val_enum_find(const struct enum_info *en, uint64_t bit
 /* Enum.ToString: a member's name; for [Flags] the names of the members
  * that make up the value, largest first taken, written smallest first;
  * else the number. */
+static void leaf_handle(struct rctx *rc, const struct plan *p, uint64_t md, bool json);
+
 void leaf_enum(struct rctx *rc, const struct plan *p, uint64_t bits, bool json)
 {
+	if (p->df[0]) { /* not an enum: a method handle (val_plan.c) */
+		leaf_handle(rc, p, bits, json);
+		return;
+	}
 	struct val_buf *b = rc->b;
 	const struct enum_info *en = &p->en;
 	unsigned size = elem_size(p->prim, rc->v->ps);
@@ -532,6 +538,56 @@ static bool leaf_uri(struct rctx *rc, const struct plan *p, const struct span *s
 	return true;
 }
 
+/* A method by name. A delegate's or a reflection method object's own
+ * "$method" (val_plan.c's VK_METHOD) is the name of what it calls, as
+ * SOS's !DumpDelegate gives it ("Ns.Type.Method"); when the method is not
+ * found its key, just written, is taken back. */
+static bool leaf_method(struct rctx *rc, const struct plan *p, const struct span *s, bool json)
+{
+	struct val *v = rc->v;
+	struct val_buf *b = rc->b;
+	const struct pfield *own = p->df[2];
+	uint64_t x = 0, aux = 0, md = 0;
+	uint64_t mask = v->ps == 8 ? ~(uint64_t)0 : 0xffffffffu;
+	char name[1024];
+	if (rd_field(v, s, p->df[0], &x) && (!p->df[1] || rd_field(v, s, p->df[1], &aux)))
+		md = p->df[1] ? clr_delegate_method(v->c, x & mask, aux & mask) : x & mask;
+	size_t k = (size_t)own->keylen + 1;
+	if (md && clr_method_name(v->c, md, name, sizeof name)) {
+		vb_utf8(b, name, strlen(name), json);
+	} else if (json && b->len >= k && b->p[b->len - k] == ',' &&
+		   memcmp(b->p + b->len - own->keylen, own->key, own->keylen) == 0) {
+		b->len -= k;
+		b->p[b->len] = '\0';
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* A RuntimeMethodHandleInternal (an enum-like native int to the runtime):
+ * {"$method":name,"$methodDesc":"0x…"}, the address for !DumpMD; in a
+ * value file the name; the bare number it was when its MethodDesc does
+ * not check out. */
+static void leaf_handle(struct rctx *rc, const struct plan *p, uint64_t md, bool json)
+{
+	struct val_buf *b = rc->b;
+	char name[1024];
+	if (!md || !clr_method_name(rc->v->c, md, name, sizeof name)) {
+		put_number(b, p->prim, md, elem_size(p->prim, rc->v->ps));
+		return;
+	}
+	if (!json) {
+		vb_utf8(b, name, strlen(name), false);
+		return;
+	}
+	vb_str(b, "{\"$method\":");
+	vb_utf8(b, name, strlen(name), true);
+	vb_str(b, ",\"$methodDesc\":");
+	vb_hexaddr(b, md);
+	vb_ch(b, '}');
+}
+
 bool leaf_value(struct rctx *rc, const struct plan *p, const struct span *s, bool json)
 {
 	struct val *v = rc->v;
@@ -584,6 +640,10 @@ bool leaf_value(struct rctx *rc, const struct plan *p, const struct span *s, boo
 		return leaf_version(rc, p, s, json);
 	case VK_URI:
 		return leaf_uri(rc, p, s, json);
+	case VK_METHOD:
+		return leaf_method(rc, p, s, json);
+	case VK_SBUILDER: /* val_wrap.c */
+		return leaf_text_builder(rc, p, s, json);
 	default:
 		return false;
 	}

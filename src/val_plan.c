@@ -50,6 +50,7 @@ static const uint8_t E_U4[] = { MD_ELEM_U4, MD_ELEM_I4, 0 };
 static const uint8_t E_I8[] = { MD_ELEM_I8, MD_ELEM_U8, 0 };
 static const uint8_t E_I2I4[] = { MD_ELEM_I2, MD_ELEM_I4, 0 };
 static const uint8_t E_BOOL[] = { MD_ELEM_BOOLEAN, 0 };
+static const uint8_t E_PTR[] = { MD_ELEM_I, MD_ELEM_U, 0 };
 static const uint8_t E_VT[] = { MD_ELEM_VALUETYPE, 0 };
 static const uint8_t E_REF[] = { MD_ELEM_CLASS, MD_ELEM_STRING, MD_ELEM_OBJECT,
 				 MD_ELEM_SZARRAY, MD_ELEM_ARRAY, MD_ELEM_GENERICINST, 0 };
@@ -293,6 +294,73 @@ static bool is_ipaddress(struct val *v, const struct clr_type *t)
 	return false;
 }
 
+static bool insert(struct val *v, struct plan *p);
+
+static bool is_delegate(struct val *v, const struct clr_type *t)
+{
+	for (int k = 0; t && k < 16; k++) {
+		if (strcmp(t->name, "System.MulticastDelegate") == 0)
+			return true;
+		t = t->parent_mt ? clr_type_of(v->c, t->parent_mt, NULL) : NULL;
+	}
+	return false;
+}
+
+/* A delegate, and reflection's object for a method, get a "$method" of
+ * their own after their fields: the name of the method they stand for
+ * (val_leaf.c writes it, or takes its key back when the method is not
+ * found). Its plan is a leaf over the object's data: df[0] the pointer
+ * (a delegate's _methodPtr, df[1] its _methodPtrAux; else a MethodDesc),
+ * df[2] the field itself. The table keeps that plan, under a key no
+ * MethodTable has. */
+static void method_field(struct val *v, struct plan *p, const char *dn)
+{
+	static const struct clr_field mfield = { .name = "$method", .type_name = "System.String" };
+	const struct pfield *a, *b = NULL;
+	if (is_delegate(v, p->t)) {
+		a = want(p, "_methodPtr", E_PTR);
+		b = want(p, "_methodPtrAux", E_PTR);
+		if (!b)
+			return;
+	} else if (strcmp(dn, "System.Reflection.RuntimeMethodInfo") == 0 ||
+		   strcmp(dn, "System.Reflection.RuntimeConstructorInfo") == 0) {
+		a = want(p, "m_handle", E_PTR);
+	} else {
+		return;
+	}
+	if (!a)
+		return;
+	size_t ia = (size_t)(a - p->f), ib = b ? (size_t)(b - p->f) : 0;
+	struct pfield *f = realloc(p->f, (p->nf + 1) * sizeof *f);
+	if (!f)
+		return;
+	p->f = f;
+	struct plan *m = calloc(1, sizeof *m);
+	uint32_t keylen;
+	char *key = json_key(mfield.name, &keylen);
+	if (!m || !key) {
+		free(m);
+		free(key);
+		return;
+	}
+	struct pfield *pf = &f[p->nf];
+	*pf = (struct pfield){ .f = &mfield, .name = mfield.name, .key = key, .keylen = keylen,
+			       .elem = MD_ELEM_VALUETYPE, .sub = m };
+	m->mt = p->mt | 1;
+	m->t = p->t;
+	m->kind = VK_METHOD;
+	m->leaf = m->valuetype = true;
+	m->df[0] = &f[ia];
+	m->df[1] = b ? &f[ib] : NULL;
+	m->df[2] = pf;
+	if (!insert(v, m)) {
+		free(m);
+		free(key);
+		return;
+	}
+	p->nf++;
+}
+
 /* Picks the decoder of p and checks that the fields it reads are there. */
 static void classify(struct val *v, struct plan *p)
 {
@@ -321,7 +389,12 @@ static void classify(struct val *v, struct plan *p)
 			p->kind = VK_ENUM;
 			p->prim = t->elem_type;
 			p->leaf = true;
-			build_enum(v, p);
+			/* the runtime stores it as a native int, as an enum:
+			 * d[0] says it is a MethodDesc (leaf_enum names it) */
+			if (strcmp(dn, "System.RuntimeMethodHandleInternal") == 0)
+				d[0] = want(p, "m_handle", E_PTR);
+			else
+				build_enum(v, p);
 		}
 		return;
 	case CLR_KIND_NULLABLE:
@@ -370,7 +443,11 @@ static void classify(struct val *v, struct plan *p)
 			k = VK_IPADDR;
 	} else if (t->kind == CLR_KIND_CLASS) {
 		plan_collection(v, p, dn);
+		if (p->kind == VK_PLAIN)
+			method_field(v, p, dn);
 		return;
+	} else if (t->kind == CLR_KIND_STRUCT && plan_collection_more(v, p, dn)) {
+		return; /* slices (val_items.c) */
 	}
 	p->kind = k;
 	p->leaf = k != VK_PLAIN && k != VK_FSOPTION && k != VK_FSVOPTION;

@@ -19,9 +19,14 @@ enum vk {
 	VK_STRING, VK_PRIM, VK_ENUM, VK_GUID, VK_DATETIME, VK_DTO, VK_TIMESPAN,
 	VK_DECIMAL, VK_NULLABLE, VK_IPADDR, VK_URI, VK_VERSION,
 	VK_FSOPTION, VK_FSVOPTION,
+	VK_METHOD,     /* a method's name: delegates, method handles (val_leaf.c) */
 	VK_ARRAY,
 	VK_LIST, VK_DICT, VK_HASHSET, VK_QUEUE, VK_STACK, VK_CQUEUE, VK_CDICT,
 	VK_FSLIST, VK_FSMAP, VK_FSSET,
+	/* val_items.c and the files by concern it leads to */
+	VK_HASHTABLE, VK_ORDERED, VK_ARRAYLIST, VK_SORTEDLIST, VK_CWT,
+	VK_SORTEDSET, VK_SORTEDDICT, VK_LINKED, VK_IMMLIST, VK_IMMDICT, VK_IMMSET,
+	VK_LAZY, VK_TASK, VK_SBUILDER, VK_SEGMENT, VK_MEMORY, VK_IMMARRAY,
 };
 
 struct plan;
@@ -82,6 +87,7 @@ struct val {
 				  than the dump could hold objects */
 	uint64_t show_items;   /* elements one JSON collection shows */
 	uint32_t show_chars;   /* UTF-16 units one JSON string shows */
+	uint64_t doc_cap;      /* bytes of one document before it is cut */
 	pthread_mutex_t lock;  /* guards the plan table; held (it is recursive)
 				  while a plan and the plans it needs are built */
 	struct plan **tab;     /* open addressing by MethodTable */
@@ -93,8 +99,25 @@ struct val {
 	unsigned long nbuilt;  /* plans built: a count of work, for tests */
 };
 
-/* The rendering of one document: where it goes and the objects on the
- * current path (a reference to one of them is a cycle). */
+/* An object met in a document: the shallowest level it was met at (0:
+ * not yet met), and whether it was written out there (pass 2). */
+struct seen {
+	uint64_t obj;
+	uint8_t lvl;
+	bool done;
+};
+
+#define VAL_SEEN_SMALL 32 /* a document meets few objects: no allocation */
+
+/* The rendering of one document: where it goes, the objects on the
+ * current path (a reference to one of them is a cycle), and the objects
+ * met so far. Each object is written out once, at the shallowest level
+ * it is met at; everywhere else it is {"$ref"} (DESIGN.md §4). One pass
+ * writes an object out again when it meets it shallower than before and
+ * notes that it did (again); the document is then written a second time,
+ * each object where pass 1 met it shallowest, first such place only.
+ * Pass 1 is cut at cap1 once it knows it is a plan only, else at cap
+ * (then pass 2 ends where pass 1 stopped meeting objects). */
 struct rctx {
 	struct val *v;
 	struct val_buf *b;
@@ -102,7 +125,33 @@ struct rctx {
 	unsigned nest;
 	unsigned npath;
 	uint64_t path[VAL_MAX_DEPTH + 2];
+	size_t start;          /* where the document starts in b */
+	uint64_t cap;          /* bytes it may take before it is cut */
+	uint64_t cap1;         /* pass 1 once it knows pass 2 will follow: an
+				  object is written out at most once a level */
+	bool cut;              /* it was: nothing more is inlined or listed */
+	bool cut1;             /* pass 1 was */
+	unsigned pass;         /* 1 or 2 */
+	bool again;
+	struct seen *seen;     /* open addressing by address; small or malloc'd */
+	size_t nseen, seen_cap;
+	/* what entries were before a collection decoder changed them: one that
+	 * gives up has its output dropped, and the entries are put back */
+	struct seen *log;
+	size_t nlog, log_cap;
+	unsigned tentative;    /* decoders under way */
+	struct seen small[VAL_SEEN_SMALL];
 };
+
+/* Whether the document has reached its cap: collections stop listing
+ * (what is left is counted in {"$more":N}) and references stay $ref. */
+static inline bool rc_stop(struct rctx *rc)
+{
+	uint64_t cap = rc->pass == 1 && rc->again ? rc->cap1 : rc->cap;
+	if (!rc->cut && rc->b->len - rc->start >= cap)
+		rc->cut = true;
+	return rc->cut;
+}
 
 /* Bytes of a value: a pointer into the dump when contiguous, else read on
  * demand from addr. */
@@ -170,6 +219,17 @@ bool leaf_string_fits(struct rctx *rc, uint64_t addr);
 unsigned elem_size(uint8_t elem, unsigned ps);
 uint64_t load_bits(const uint8_t *p, unsigned size);
 
+/* ---- documents (val.c) ---- */
+/* Starts a document appended to b. */
+void rc_init(struct rctx *rc, struct val *v, struct val_buf *b);
+/* Writes the document with fn(rc, arg) (twice when struct rctx says so)
+ * and frees what rc holds. */
+void rc_doc(struct rctx *rc, void (*fn)(struct rctx *, void *), void *arg);
+/* Frees what rc holds (rc_doc does; for a document it did not write). */
+void rc_free(struct rctx *rc);
+/* The instance data of the object at obj of plan p. */
+struct span val_data_span(struct val *v, uint64_t obj, const struct plan *p);
+
 /* ---- rendering (val.c) ---- */
 /* A value of a slot inside something at `level`: a primitive (elem), a
  * value type (sub), or a reference (followed to level+1). */
@@ -190,5 +250,16 @@ void emit_array(struct rctx *rc, const struct plan *p, uint64_t arr, unsigned le
 bool emit_collection(struct rctx *rc, const struct plan *p, uint64_t obj, unsigned level);
 /* Decides which collection a class plan is (kind and decoder fields). */
 void plan_collection(struct val *v, struct plan *p, const char *defname);
+
+/* ---- more collections (val_items.c; val_iter.h) ---- */
+/* Whether a class or struct plan is one of them: sets its kind and the
+ * fields its decoder reads. */
+bool plan_collection_more(struct val *v, struct plan *p, const char *defname);
+/* Their logical content (false, nothing written, when the fields do not
+ * hold together); a struct of theirs embedded at s; StringBuilder's text. */
+bool emit_collection_more(struct rctx *rc, const struct plan *p, uint64_t obj, unsigned level);
+bool emit_struct_collection(struct rctx *rc, const struct plan *p, const struct span *s,
+			    unsigned level);
+bool leaf_text_builder(struct rctx *rc, const struct plan *p, const struct span *s, bool json);
 
 #endif

@@ -1,7 +1,8 @@
 // JSON of heap objects in the form of DESIGN.md §4, read through ClrMD.
 // Best effort: leaf values, objects, embedded structs and arrays follow the
 // fixture rules (fixtures/README.md); collections are shown by their plain
-// fields, not by their logical content.
+// fields, or with Logical by their logical content, decoded here from
+// ClrMD's reading of their fields (JsonRender.Collections.cs).
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -15,7 +16,7 @@ using Microsoft.Diagnostics.Runtime;
 
 namespace ClrmdOracle;
 
-sealed class JsonRender
+sealed partial class JsonRender
 {
 	static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 	readonly ClrRuntime _rt;
@@ -24,6 +25,13 @@ sealed class JsonRender
 	readonly int _depth;
 	readonly int _ptr;
 	readonly HashSet<ulong> _path = new();
+	// A document writes each object out once, where it is met nearest the top
+	// (the first such place), else {"$ref"}; found by a first pass into nothing
+	// (see Document).
+	readonly Dictionary<ulong, int> _level = new();
+	readonly HashSet<ulong> _done = new();
+	int _pass;
+	bool _again;
 	readonly Dictionary<ClrType, string[]> _names = new();
 	readonly Dictionary<ClrType, bool> _flags = new();
 
@@ -36,7 +44,52 @@ sealed class JsonRender
 		_ptr = _mem.PointerSize;
 	}
 
-	public void TopLevel(ClrObject o, TextWriter w) => Object(o, 0, w);
+	public void TopLevel(ClrObject o, TextWriter w) => Document(w, x =>
+	{
+		if (Logical)
+			LogicalTop(o, x);
+		else
+			Object(o, 0, x);
+	});
+
+	// Writes a document twice: into nothing, each object written out again
+	// where it is met nearer the top than before (noting that it was); then
+	// for real, by the levels found when that happened, else the same way.
+	void Document(TextWriter w, Action<TextWriter> body)
+	{
+		_level.Clear();
+		_done.Clear();
+		_pass = 1;
+		_again = false;
+		body(TextWriter.Null);
+		if (_again)
+			_pass = 2;
+		else
+			_level.Clear();
+		_done.Clear();
+		body(w);
+	}
+
+	// Whether the object at addr, met at `level`, is written out here.
+	bool Enter(ulong addr, int level)
+	{
+		bool met = _level.TryGetValue(addr, out int lvl);
+		if (_pass == 2)
+		{
+			if (_done.Contains(addr) || (met && level > lvl))
+				return false;
+			_done.Add(addr);
+		}
+		else
+		{
+			if (met && lvl <= level)
+				return false;
+			if (met)
+				_again = true;
+		}
+		_level[addr] = level;
+		return true;
+	}
 
 	// ---- memory -------------------------------------------------------------
 
@@ -185,7 +238,7 @@ sealed class JsonRender
 				return;
 			}
 		}
-		if (level > _depth || _path.Contains(addr))
+		if (level > _depth || _path.Contains(addr) || !Enter(addr, level))
 		{
 			w.Write("{\"$ref\":");
 			Str(w, Hex(addr));
@@ -206,10 +259,12 @@ sealed class JsonRender
 				Array(o, level, w);
 				return;
 			}
+			if (Logical && Collection(o, level, w))
+				return;
 			w.Write("{\"$addr\":");
 			Str(w, Hex(o.Address));
 			w.Write(",\"$type\":");
-			Str(w, t.Name);
+			Str(w, Names.Of(t));
 			Fields(t, o.Address + (ulong)_ptr, level, w);
 			w.Write('}');
 		}
@@ -221,7 +276,9 @@ sealed class JsonRender
 
 	// A type's static fields (not thread statics) as the fields of a level-0
 	// object, comma-separated, clean names.
-	public void StaticFields(ClrType t, ClrAppDomain dom, TextWriter w)
+	public void StaticFields(ClrType t, ClrAppDomain dom, TextWriter w) => Document(w, x => StaticFieldList(t, dom, x));
+
+	void StaticFieldList(ClrType t, ClrAppDomain dom, TextWriter w)
 	{
 		var fields = t.StaticFields.Where(f => f.IsInitialized(dom)).ToList();
 		var clean = fields.Select(f => Clean(f.Name ?? "")).ToList();
@@ -306,7 +363,7 @@ sealed class JsonRender
 	}
 
 	// A struct value (embedded in an object or array, or the data of a box).
-	void Inline(ClrType t, ulong at, int level, TextWriter w)
+	internal void Inline(ClrType t, ulong at, int level, TextWriter w)
 	{
 		string n = t.Name ?? "";
 		if (t.IsEnum)
@@ -366,7 +423,7 @@ sealed class JsonRender
 			return;
 		}
 		w.Write("{\"$type\":");
-		Str(w, n);
+		Str(w, Names.Of(t));
 		Fields(t, at, level, w);
 		w.Write('}');
 	}
@@ -500,6 +557,11 @@ sealed class JsonRender
 	};
 
 	// Like Enum.ToString: the member's name, "A, B" for [Flags], else the number.
+	// The members as .NET orders them: their values as the unsigned storage
+	// type, sorted with the names by this runtime's own Array.Sort (unstable:
+	// it decides which of equal values comes first); a plain value found as
+	// Enum finds it (IndexOf up to 32 members, else BinarySearch), a [Flags]
+	// value by the last member not above it.
 	void Enum(ClrType t, ulong at, TextWriter w)
 	{
 		var (et, all) = EnumInfo(t);
@@ -509,28 +571,44 @@ sealed class JsonRender
 		ulong uv = 0;
 		for (int i = raw.Length - 1; i >= 0; i--)
 			uv = uv << 8 | raw[i];
-		var members = all.Select(m => (m.Name, Value: m.Value & mask)).ToList();
-		var exact = members.FirstOrDefault(m => m.Value == uv);
-		if (exact.Name != null)
+		ulong[] vals = all.Select(m => m.Value & mask).ToArray();
+		string[] names = all.Select(m => m.Name).ToArray();
+		bool sorted = true;
+		for (int i = 1; i < vals.Length; i++)
+			sorted &= vals[i - 1] <= vals[i];
+		if (!sorted)
+			System.Array.Sort(vals, names);
+		bool flags = IsFlags(t) && uv != 0;
+		int exact = -1;
+		if (flags)
 		{
-			Str(w, exact.Name);
+			for (int i = vals.Length - 1; i >= 0; i--)
+				if (vals[i] <= uv)
+				{
+					exact = vals[i] == uv ? i : -1;
+					break;
+				}
+		}
+		else
+			exact = vals.Length <= 32 ? System.Array.IndexOf(vals, uv) : Math.Max(-1, System.Array.BinarySearch(vals, uv));
+		if (exact >= 0)
+		{
+			Str(w, names[exact]);
 			return;
 		}
-		if (IsFlags(t) && uv != 0)
+		if (flags)
 		{
-			var parts = new List<(string Name, ulong Value)>();
+			var used = new bool[vals.Length];
 			ulong rest = uv;
-			foreach (var m in members.OrderByDescending(m => m.Value))
-			{
-				if (m.Value != 0 && (rest & m.Value) == m.Value)
+			for (int i = vals.Length - 1; i >= 0; i--)
+				if (vals[i] != 0 && (rest & vals[i]) == vals[i])
 				{
-					parts.Add(m);
-					rest &= ~m.Value;
+					used[i] = true;
+					rest &= ~vals[i];
 				}
-			}
 			if (rest == 0)
 			{
-				Str(w, string.Join(", ", parts.OrderBy(p => p.Value).Select(p => p.Name)));
+				Str(w, string.Join(", ", Enumerable.Range(0, vals.Length).Where(i => used[i]).Select(i => names[i])));
 				return;
 			}
 		}

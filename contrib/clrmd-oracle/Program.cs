@@ -2,16 +2,21 @@
 // the runtime's own DAC. Tests and the bench compare clrheap's answers with it.
 //
 //   clrmd-oracle stat DUMP [--dac PATH] [--with-free]
-//   clrmd-oracle objects DUMP TYPENAME... [--dac PATH] [--depth N] [--limit N]
+//   clrmd-oracle objects DUMP TYPENAME... [--dac PATH] [--depth N] [--limit N] [--logical]
+//   clrmd-oracle pick DUMP [--dac PATH] [--per-kind N] [--max-count N] [--prefer PREFIX]
 //   clrmd-oracle statics DUMP TYPENAME... [--dac PATH] [--depth N]
 //   clrmd-oracle segments DUMP [--dac PATH]
 //   clrmd-oracle info DUMP [--dac PATH]
+//   clrmd-oracle methods DUMP [--dac PATH]
 //
 // stat prints "mt\tcount\ttotal_size\ttype" rows (mt as 16 hex digits), sorted
 // by total size then name, after a header line, and a last line
 // "total\t<objects>\t<bytes>\t<types> types". Free objects are left out unless
 // --with-free. objects prints one JSON document per instance (DESIGN.md §4,
-// best effort: see README.md).
+// best effort: see README.md); with --logical, collections by their content
+// (JsonRender.Collections.cs). pick lists types of varied shape to compare
+// object by object (Pick.cs). Type names are ClrMD's, in its own style
+// throughout (Names.cs).
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -28,7 +33,8 @@ static class Program
 	{
 		Console.Error.WriteLine(
 			"usage: clrmd-oracle stat DUMP [--dac PATH] [--with-free]\n" +
-			"       clrmd-oracle objects DUMP TYPENAME... [--dac PATH] [--depth N] [--limit N]\n" +
+			"       clrmd-oracle objects DUMP TYPENAME... [--dac PATH] [--depth N] [--limit N] [--logical]\n" +
+			"       clrmd-oracle pick DUMP [--dac PATH] [--per-kind N] [--max-count N] [--prefer PREFIX]\n" +
 			"       clrmd-oracle statics DUMP TYPENAME... [--dac PATH] [--depth N]\n" +
 			"       clrmd-oracle segments DUMP [--dac PATH]\n" +
 			"       clrmd-oracle info DUMP [--dac PATH]");
@@ -39,9 +45,10 @@ static class Program
 	{
 		var pos = new List<string>();
 		string? dac = null;
-		bool withFree = false;
-		int depth = 3;
+		bool withFree = false, logical = false;
+		int depth = 3, perKind = 3, maxCount = 300;
 		long limit = long.MaxValue;
+		var prefer = new List<string>();
 		for (int i = 0; i < args.Length; i++)
 		{
 			switch (args[i])
@@ -50,6 +57,10 @@ static class Program
 				case "--with-free": withFree = true; break;
 				case "--depth": depth = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
 				case "--limit": limit = long.Parse(args[++i], CultureInfo.InvariantCulture); break;
+				case "--logical": logical = true; break;
+				case "--per-kind": perKind = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+				case "--max-count": maxCount = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+				case "--prefer": prefer.Add(args[++i]); break;
 				default: pos.Add(args[i]); break;
 			}
 		}
@@ -82,13 +93,15 @@ static class Program
 				case "objects":
 					if (pos.Count < 3)
 						return Usage();
-					return Objects(rt, new HashSet<string>(pos.Skip(2), StringComparer.Ordinal), depth, limit, stdout);
+					return Objects(rt, new HashSet<string>(pos.Skip(2), StringComparer.Ordinal), depth, limit, logical, stdout);
+				case "pick": return Pick.Run(rt, perKind, maxCount, prefer, stdout);
 				case "statics":
 					if (pos.Count < 3)
 						return Usage();
 					return Statics(rt, pos.Skip(2).ToList(), depth, stdout);
 				case "segments": return Segments(rt, stdout);
 				case "info": return Info(dt, clr, rt, dac, stdout);
+				case "methods": return Methods.Run(rt, stdout);
 				default: return Usage();
 			}
 		}
@@ -130,7 +143,7 @@ static class Program
 			if (rows.TryGetValue(mt, out var r))
 				rows[mt] = (r.name, r.count + 1, r.size + size);
 			else
-				rows[mt] = (o.Type?.Name ?? "<unknown>", 1, size);
+				rows[mt] = (o.Type != null ? Names.Of(o.Type) : "<unknown>", 1, size);
 			objects++;
 			bytes += size;
 		}
@@ -200,13 +213,13 @@ static class Program
 		return missing == 0 ? 0 : 1;
 	}
 
-	static int Objects(ClrRuntime rt, HashSet<string> typeNames, int depth, long limit, TextWriter w)
+	static int Objects(ClrRuntime rt, HashSet<string> typeNames, int depth, long limit, bool logical, TextWriter w)
 	{
-		var json = new JsonRender(rt, depth);
+		var json = new JsonRender(rt, depth) { Logical = logical };
 		long n = 0;
 		foreach (ClrObject o in rt.Heap.EnumerateObjects())
 		{
-			if (o.IsFree || o.Type?.Name == null || !typeNames.Contains(o.Type.Name))
+			if (o.IsFree || o.Type?.Name == null || !typeNames.Contains(Names.Of(o.Type)))
 				continue;
 			if (n++ >= limit)
 				break;

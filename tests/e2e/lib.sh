@@ -2,6 +2,7 @@
 set -u
 BUILD=${BUILD:-build}
 CLRHEAP=${CLRHEAP:-$BUILD/clrheap}
+REFCMP=${REFCMP:-$BUILD/tests/refcmp}
 e2e_fail=0
 e2e_n=0
 

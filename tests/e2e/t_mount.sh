@@ -211,7 +211,7 @@ for d in ${T_MOUNT_ONLY:-$(e2e_dumps)}; do
 		fi >"$tmp/sample"
 	fi
 	check "$w: instances.jsonl lines parse with jq" jq -e . "$tmp/got" >/dev/null
-	if cmp -s "$tmp/want" "$tmp/got"; then ok; else
+	if "$REFCMP" "$tmp/want" "$tmp/got" >/dev/null; then ok; else
 		show_diff "$w: instances.jsonl differs from the truth" "$tmp/want" "$tmp/got"
 	fi
 

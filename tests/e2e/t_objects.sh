@@ -74,7 +74,7 @@ for d in $dumps; do
 	jq -c '.objects[]' "$tmp/truth.q" | jq -cS . | LC_ALL=C sort >"$tmp/want"
 	jq -r '.objects[]."$addr"' "$truth" >"$tmp/addrs"
 	pick "$tmp/all" "$tmp/addrs" | canon >"$tmp/got"
-	if cmp -s "$tmp/want" "$tmp/got"; then ok; else
+	if "$REFCMP" "$tmp/want" "$tmp/got" >/dev/null; then ok; else
 		show_diff "$name: objects differ from the truth" "$tmp/want" "$tmp/got"
 	fi
 	check "$name: $(wc -l <"$tmp/want") truth objects found" \
@@ -86,7 +86,7 @@ for d in $dumps; do
 		if "$CLRHEAP" show "$d" "$inner" >"$tmp/show" 2>"$tmp/err"; then
 			canon <"$tmp/show" >"$tmp/show.c"
 			grep -F "\"\$addr\":\"$a\"" "$tmp/want" >"$tmp/show.w"
-			if cmp -s "$tmp/show.w" "$tmp/show.c"; then ok; else
+			if "$REFCMP" "$tmp/show.w" "$tmp/show.c" >/dev/null; then ok; else
 				show_diff "$name: show $inner" "$tmp/show.w" "$tmp/show.c"
 			fi
 		else
@@ -105,7 +105,7 @@ for d in $dumps; do
 		jq -cS --arg t "$t" '.statics[$t]' "$tmp/truth.q" >"$tmp/sw"
 		if "$CLRHEAP" statics "$d" --type "$t" >"$tmp/sg.raw" 2>"$tmp/err"; then
 			numq <"$tmp/sg.raw" | jq -cS 'del(."$type", ."$threads")' >"$tmp/sg"
-			if cmp -s "$tmp/sw" "$tmp/sg"; then ok; else
+			if "$REFCMP" "$tmp/sw" "$tmp/sg" >/dev/null; then ok; else
 				show_diff "$name: statics of $t" "$tmp/sw" "$tmp/sg"
 			fi
 			# thread statics: each thread's values
