@@ -41,8 +41,11 @@ int main(int argc, char **argv)
 	char *w = argc == 3 ? slurp(argv[1], &wn) : NULL, *g = argc == 3 ? slurp(argv[2], &gn) : NULL;
 	if (!w || !g) {
 		fprintf(stderr, "usage: refcmp WANT GOT (both readable)\n");
+		free(w);
+		free(g);
 		return 2;
 	}
+	int rc = 0;
 	const char *a = w, *b = g, *we = w + wn, *ge = g + gn;
 	for (size_t line = 1; a < we || b < ge; line++) {
 		const char *ae = memchr(a, '\n', (size_t)(we - a)), *be = memchr(b, '\n', (size_t)(ge - b));
@@ -54,10 +57,13 @@ int main(int argc, char **argv)
 		if (a >= we || b >= ge || !refcmp_equal(a, (size_t)(ae - a), b, (size_t)(be - b), &at)) {
 			printf("line %zu differs:\n< %.*s\n> %.*s\n", line, (int)(ae - a > 600 ? 600 : ae - a), a,
 			       (int)(be - b > 600 ? 600 : be - b), b);
-			return 1;
+			rc = 1;
+			break;
 		}
 		a = ae + (ae < we);
 		b = be + (be < ge);
 	}
-	return 0;
+	free(w);
+	free(g);
+	return rc;
 }
