@@ -434,7 +434,10 @@ static enum ch_status open_val(struct cli *c, struct val **v)
 {
 	enum ch_status st = val_open(c->c, v, &c->err);
 	if (st == CH_OK) {
-		val_set_depth(*v, c->depth_set ? c->depth : VAL_DEFAULT_DEPTH);
+		/* --all writes every object as its own line, so by default none is
+		 * inlined in another's: a heap of objects each referring to many
+		 * (a compiler's symbols) made each line hold thousands of others */
+		val_set_depth(*v, c->depth_set ? c->depth : c->all ? 0 : VAL_DEFAULT_DEPTH);
 		val_set_limits(*v, c->max_items, c->max_string);
 	}
 	return st;
