@@ -5,7 +5,8 @@
 #   build: the compiler's libraries, FUSE, zstd and jq (make, make demo)
 #   test:  also cmocka; and where the .NET SDK is present (make check then
 #          regenerates the fixture dumps), Wine's 64-bit loader and
-#          mingw-w64 for the Windows x64 fixtures. No i386 architecture is
+#          mingw-w64 for the Windows x64 fixtures, curl for the web app of
+#          the real programs (tests/e2e/t_realprog.sh). No i386 architecture is
 #          added: the x86 fixtures are kept as committed copies.
 set -e
 level=${1:-build}
@@ -13,7 +14,7 @@ need="libfuse3-dev fuse3 uthash-dev libjansson-dev pkg-config zstd jq"
 opt=""
 if [ "$level" = test ]; then
 	need="$need libcmocka-dev"
-	command -v dotnet >/dev/null 2>&1 && opt="wine wine64 gcc-mingw-w64-x86-64"
+	command -v dotnet >/dev/null 2>&1 && opt="wine wine64 gcc-mingw-w64-x86-64 curl"
 fi
 missing_of() {
 	for p in "$@"; do
