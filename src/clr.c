@@ -72,6 +72,8 @@ static enum ch_status read_offsets(struct clr *c, struct ch_err *err)
 		return st;
 	/* .NET 11 drops ArrayClass from the descriptor: the rank then comes
 	 * from the base size, as for .NET 8 (clr_type.c). */
+	if (!clr_desc_offset(c->desc, "Module", "Flags", &o->mod_flags))
+		o->mod_flags = 0;
 	o->rank_from_size = !clr_desc_offset(c->desc, "ArrayClass", "Rank", &o->arr_rank);
 	/* .NET 11 describes FieldDesc; older runtimes have field.h's layout. */
 	if (!clr_desc_size(c->desc, "FieldDesc", &o->fd_size) ||

@@ -21,6 +21,7 @@ struct clr_off {
 	uint32_t ds_size, ds_gc, ds_nongc; /* DynamicStaticsInfo */
 	uint32_t td_flags, ptd_arg;
 	uint32_t mod_base, mod_peassembly, mod_typedef_map;
+	uint32_t mod_flags; /* Module.Flags (0: not in the descriptor) */
 	uint32_t map_next, map_data, map_count, map_mask;
 	uint32_t pea_image, pei_layout, pel_base, pel_size, pel_flags;
 	uint32_t th_rtl, th_link, ts_first, rtl_ctx, eeac_gc, gcac_ptr,
@@ -51,6 +52,7 @@ struct clr_module {
 	uint64_t addr;          /* the runtime's Module* */
 	struct md *md;          /* NULL when the metadata could not be read */
 	char *name;             /* file name */
+	bool dynamic;           /* made by Reflection.Emit: no image */
 	char err[512];          /* why md is NULL */
 };
 

@@ -153,7 +153,14 @@ static void load_module(struct clr *c, struct clr_module *mod)
 		mod->name = strdup(tmp);
 	}
 	if (!base) {
-		snprintf(mod->err, sizeof mod->err, "%s: no image base", mod->name);
+		/* a module Reflection.Emit built (ModuleFlags.ReflectionEmit) has
+		 * its metadata in the process's own structures, not in an image */
+		uint32_t mf;
+		mod->dynamic = o->mod_flags && as_u32(c->a, mod->addr + o->mod_flags, &mf) &&
+			       (mf & 0x40);
+		snprintf(mod->err, sizeof mod->err, "%s: %s", mod->name,
+			 mod->dynamic ? "a dynamic module (Reflection.Emit), whose metadata is not read"
+				      : "no image base");
 		return;
 	}
 	if (o->have_layout && clr_rdptr(c, mod->addr + o->mod_peassembly, &x) && x &&
@@ -207,8 +214,12 @@ void clr_module_warnings(struct clr *c, clr_warn_fn fn, void *arg)
 		if (e->m.md)
 			continue;
 		char msg[768];
-		snprintf(msg, sizeof msg, "names and fields of %s's types are unknown (pass the folder "
-			 "holding %s with --search DIR): %s", e->m.name, e->m.name, e->m.err);
+		if (e->m.dynamic) /* no file could help */
+			snprintf(msg, sizeof msg, "names and fields of the types of %s are unknown: it is a "
+				 "dynamic module (Reflection.Emit), whose metadata is not read", e->m.name);
+		else
+			snprintf(msg, sizeof msg, "names and fields of %s's types are unknown (pass the folder "
+				 "holding %s with --search DIR): %s", e->m.name, e->m.name, e->m.err);
 		fn(arg, msg);
 	}
 	pthread_mutex_unlock(&c->lock);
