@@ -91,7 +91,7 @@ static void arr_elem(struct rctx *rc, const struct arr *a, uint64_t i, unsigned 
  * is reached (the caller walks on without rendering it); shown_of is the
  * same for a collection of known count; emit_more ends the collection with
  * what was left out. */
-static bool next_shown(struct rctx *rc, bool *first, uint64_t *shown, uint64_t *more)
+bool next_shown(struct rctx *rc, bool *first, uint64_t *shown, uint64_t *more)
 {
 	if (*shown >= rc->v->show_items || rc_stop(rc)) {
 		(*more)++;
@@ -110,7 +110,7 @@ static uint64_t shown_of(const struct rctx *rc, uint64_t n)
 	return n < rc->v->show_items ? n : rc->v->show_items;
 }
 
-static void emit_more(struct rctx *rc, uint64_t more, bool by_name, bool first)
+void emit_more(struct rctx *rc, uint64_t more, bool by_name, bool first)
 {
 	char s[64];
 	if (!more)

@@ -162,33 +162,6 @@ bool it_seek(struct it *it, uint64_t i)
 
 /* ---- JSON ---- */
 
-/* Collections show at most show_items items (-o max_items): false once the
- * cap is reached (the item is counted in *more instead). */
-static bool shown(struct rctx *rc, bool *first, uint64_t *n, uint64_t *more)
-{
-	if (*n >= rc->v->show_items) {
-		(*more)++;
-		return false;
-	}
-	if (!*first)
-		vb_ch(rc->b, ',');
-	*first = false;
-	(*n)++;
-	return true;
-}
-
-static void put_more(struct rctx *rc, uint64_t more, bool by_name, bool first)
-{
-	if (!more)
-		return;
-	if (!first)
-		vb_ch(rc->b, ',');
-	vb_str(rc->b, by_name ? "\"$more\":" : "{\"$more\":");
-	vb_u64(rc->b, more);
-	if (!by_name)
-		vb_ch(rc->b, '}');
-}
-
 /* A key of a JSON object: the string itself, or its address when it is
  * longer than a document shows. */
 static void put_key(struct rctx *rc, const struct val_slot *k)
@@ -223,7 +196,7 @@ bool emit_items(struct rctx *rc, const struct plan *p, uint64_t obj, unsigned le
 	struct item x;
 	int r;
 	while ((r = it_next(&it, &x)) == 1 && !rc->b->oom) {
-		if (!shown(rc, &first, &n, &more))
+		if (!next_shown(rc, &first, &n, &more))
 			continue;
 		if (by_name) {
 			put_key(rc, &x.key);
@@ -244,7 +217,7 @@ bool emit_items(struct rctx *rc, const struct plan *p, uint64_t obj, unsigned le
 			rc->b->p[mark] = '\0';
 		return false;
 	}
-	put_more(rc, more, by_name, first);
+	emit_more(rc, more, by_name, first);
 	vb_ch(rc->b, by_name ? '}' : ']');
 	return true;
 }

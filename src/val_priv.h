@@ -250,6 +250,12 @@ void emit_array(struct rctx *rc, const struct plan *p, uint64_t arr, unsigned le
 bool emit_collection(struct rctx *rc, const struct plan *p, uint64_t obj, unsigned level);
 /* Decides which collection a class plan is (kind and decoder fields). */
 void plan_collection(struct val *v, struct plan *p, const char *defname);
+/* At most show_items elements are shown (-o max_items), none once the
+ * document is cut: next_shown starts the next element, or counts it in
+ * *more (the caller walks on without rendering it); emit_more ends the
+ * collection with what was left out ({"$more":R}, in an object "$more":R). */
+bool next_shown(struct rctx *rc, bool *first, uint64_t *shown, uint64_t *more);
+void emit_more(struct rctx *rc, uint64_t more, bool by_name, bool first);
 
 /* ---- more collections (val_items.c; val_iter.h) ---- */
 /* Whether a class or struct plan is one of them: sets its kind and the
