@@ -110,7 +110,7 @@ int fsv_node(struct fsv *v, uint64_t ino, struct fsv_node *n)
 		long i = handle_index(v, n->pl);
 		if (i < 0)
 			return -ENOENT;
-		const struct fsv_handle *h = &v->handles[i];
+		const struct graph_handle *h = &v->handles[i];
 		if (n->kind == FK_ROOT_LINK || n->kind == FK_DEP_PRIMARY) {
 			n->target = h->obj;
 			return 0;

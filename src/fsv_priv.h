@@ -19,6 +19,7 @@
 #include "clr.h"
 #include "dump.h"
 #include "fsv.h"
+#include "graph.h"
 #include "heap.h"
 #include "val.h"
 
@@ -135,17 +136,8 @@ struct fsv_tview {
 	struct fsv_tview *next; /* hash chain */
 };
 
-struct fsv_handle {
-	uint64_t addr;  /* the handle slot */
-	uint64_t obj;   /* a dependent handle's primary */
-	uint64_t secondary; /* a dependent handle's secondary, or 0 */
-	uint8_t kind;
-};
-
-#define FSV_HANDLE_KINDS 18 /* 16 GC handle types, then the finalizer queue */
-#define FSV_ROOT_DEPENDENT 6  /* pairs (primary keeps secondary alive), not roots */
-#define FSV_ROOT_FINALIZER 16       /* registered for finalization */
-#define FSV_ROOT_FINALIZER_READY 17 /* ready for the finalizer thread */
+#define FSV_HANDLE_KINDS GRAPH_HANDLE_KINDS
+#define FSV_ROOT_DEPENDENT GRAPH_H_DEPENDENT
 
 struct fsv_cache;
 struct fsv_itab;
@@ -180,7 +172,7 @@ struct fsv {
 	size_t shape_slot_cap;
 	/* roots */
 	bool roots_done;
-	struct fsv_handle *handles; /* sorted by kind, then address */
+	struct graph_handle *handles; /* sorted by kind, then address */
 	size_t nhandles;
 	/* managed threads, for thread statics */
 	bool threads_done;

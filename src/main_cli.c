@@ -6,6 +6,7 @@
  *   clrheap objects DUMP --type NAME|--all [--depth N] [--max-items N] [--max-string N] [--search DIR]
  *   clrheap show DUMP ADDR [--depth N] [--max-items N] [--max-string N] [--search DIR]
  *   clrheap statics DUMP --type NAME [--depth N] [--search DIR]
+ *   clrheap refs|referrers|gcroot|retained ...   the object graph (main_graph.c)
  *   clrheap facts ...   built-in runtime facts (main_facts.c)
  *
  * Every failure prints one line on stderr and exits non-zero. */
@@ -21,6 +22,7 @@
 #include "heap.h"
 #include "jw.h"
 #include "main_facts.h"
+#include "main_graph.h"
 #include "val.h"
 
 #define MAX_SEARCH 16
@@ -36,7 +38,8 @@ struct cli {
 	bool depth_set;
 	uint64_t max_items;
 	uint32_t max_string;
-	bool all;           /* objects --all */
+	bool all;           /* objects --all, refs --all, retained --all */
+	bool no_stack_roots, no_static_roots;
 	const char *search[MAX_SEARCH];
 	int nsearch;
 	struct dump *d;
@@ -54,6 +57,10 @@ static void usage(FILE *f)
 	      "       clrheap objects DUMP --type NAME|--all [--depth N] [--max-items N] [--max-string N] [--search DIR]\n"
 	      "       clrheap show DUMP ADDR [--depth N] [--max-items N] [--max-string N] [--search DIR]\n"
 	      "       clrheap statics DUMP --type NAME [--depth N] [--search DIR]\n"
+	      "       clrheap refs DUMP ADDR|--all [--search DIR]\n"
+	      "       clrheap referrers DUMP ADDR [--search DIR]\n"
+	      "       clrheap gcroot DUMP ADDR [--json] [--search DIR]\n"
+	      "       clrheap retained DUMP [ADDR|--all] [--no-stack-roots] [--no-static-roots] [--search DIR]\n"
 	      "       clrheap facts --list | FILE [--pack NAME --file PATH --version V --out DIR] | --check FILE...\n"
 	      "Reads the managed heap of a .NET process dump without the DAC.\n",
 	      f);
@@ -82,6 +89,12 @@ static bool arg_number(struct cli *c, const char *opt, const char *arg, unsigned
 	return true;
 }
 
+static bool is_graph_cmd(const char *cmd)
+{
+	return strcmp(cmd, "refs") == 0 || strcmp(cmd, "referrers") == 0 ||
+	       strcmp(cmd, "gcroot") == 0 || strcmp(cmd, "retained") == 0;
+}
+
 static bool parse_args(struct cli *c, int argc, char **argv)
 {
 	if (argc < 2)
@@ -96,6 +109,10 @@ static bool parse_args(struct cli *c, int argc, char **argv)
 			c->fields = argv[++i];
 		} else if (strcmp(s, "--all") == 0) {
 			c->all = true;
+		} else if (strcmp(s, "--no-stack-roots") == 0) {
+			c->no_stack_roots = true;
+		} else if (strcmp(s, "--no-static-roots") == 0) {
+			c->no_static_roots = true;
 		} else if (strcmp(s, "--type") == 0 && i + 1 < argc) {
 			c->type = argv[++i];
 		} else if (strcmp(s, "--depth") == 0 && i + 1 < argc) {
@@ -122,7 +139,7 @@ static bool parse_args(struct cli *c, int argc, char **argv)
 			return false;
 		} else if (!c->dump_path) {
 			c->dump_path = s;
-		} else if (!c->addr && strcmp(c->cmd, "show") == 0) {
+		} else if (!c->addr && (strcmp(c->cmd, "show") == 0 || is_graph_cmd(c->cmd))) {
 			c->addr = s;
 		} else {
 			ch_set_error(&c->err, CH_EARG, "unexpected argument %s", s);
@@ -140,6 +157,11 @@ static bool parse_args(struct cli *c, int argc, char **argv)
 	}
 	if (strcmp(c->cmd, "show") == 0 && !c->addr) {
 		ch_set_error(&c->err, CH_EARG, "show: which ADDR?");
+		return false;
+	}
+	bool any = strcmp(c->cmd, "retained") == 0 || (strcmp(c->cmd, "refs") == 0 && c->all);
+	if (is_graph_cmd(c->cmd) && !any && !c->addr) {
+		ch_set_error(&c->err, CH_EARG, "%s: which ADDR?", c->cmd);
 		return false;
 	}
 	return true;
@@ -593,6 +615,16 @@ static int cmd_statics(struct cli *c)
 	return rc;
 }
 
+static int cmd_graph(struct cli *c)
+{
+	struct main_graph_args a = { c->cmd, c->dump_path, c->addr, c->all, c->json,
+				     c->no_stack_roots, c->no_static_roots };
+	if (main_graph(&a, c->h, &c->err) != 0)
+		return fail(c);
+	print_warnings(c);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c = { 0 };
@@ -613,7 +645,8 @@ int main(int argc, char **argv)
 	bool types = strcmp(c.cmd, "types") == 0;
 	bool objects = strcmp(c.cmd, "objects") == 0, show = strcmp(c.cmd, "show") == 0;
 	bool statics = strcmp(c.cmd, "statics") == 0;
-	if (!info && !stat && !types && !objects && !show && !statics) {
+	bool graph = is_graph_cmd(c.cmd);
+	if (!info && !stat && !types && !objects && !show && !statics && !graph) {
 		fprintf(stderr, "clrheap: unknown command %s\n", c.cmd);
 		usage(stderr);
 		return 2;
@@ -632,6 +665,8 @@ int main(int argc, char **argv)
 		rc = cmd_show(&c);
 	else if (statics)
 		rc = cmd_statics(&c);
+	else if (graph)
+		rc = cmd_graph(&c);
 	else
 		rc = cmd_types(&c);
 	heap_close(c.h);

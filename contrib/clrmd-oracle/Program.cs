@@ -8,6 +8,9 @@
 //   clrmd-oracle segments DUMP [--dac PATH]
 //   clrmd-oracle info DUMP [--dac PATH]
 //   clrmd-oracle methods DUMP [--dac PATH]
+//   clrmd-oracle refs DUMP [--dac PATH]
+//   clrmd-oracle roots DUMP [--dac PATH]
+//   clrmd-oracle dominators DUMP [--dac PATH] [--no-stack] [--check]
 //
 // stat prints "mt\tcount\ttotal_size\ttype" rows (mt as 16 hex digits), sorted
 // by total size then name, after a header line, and a last line
@@ -16,7 +19,8 @@
 // best effort: see README.md); with --logical, collections by their content
 // (JsonRender.Collections.cs). pick lists types of varied shape to compare
 // object by object (Pick.cs). Type names are ClrMD's, in its own style
-// throughout (Names.cs).
+// throughout (Names.cs). refs, roots and dominators give the object graph
+// (Graph.cs).
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -37,7 +41,10 @@ static class Program
 			"       clrmd-oracle pick DUMP [--dac PATH] [--per-kind N] [--max-count N] [--prefer PREFIX]\n" +
 			"       clrmd-oracle statics DUMP TYPENAME... [--dac PATH] [--depth N]\n" +
 			"       clrmd-oracle segments DUMP [--dac PATH]\n" +
-			"       clrmd-oracle info DUMP [--dac PATH]");
+			"       clrmd-oracle info DUMP [--dac PATH]\n" +
+			"       clrmd-oracle refs DUMP [--dac PATH]\n" +
+			"       clrmd-oracle roots DUMP [--dac PATH]\n" +
+			"       clrmd-oracle dominators DUMP [--dac PATH] [--no-stack] [--check]");
 		return 2;
 	}
 
@@ -45,7 +52,7 @@ static class Program
 	{
 		var pos = new List<string>();
 		string? dac = null;
-		bool withFree = false, logical = false;
+		bool withFree = false, logical = false, noStack = false, check = false;
 		int depth = 3, perKind = 3, maxCount = 300;
 		long limit = long.MaxValue;
 		var prefer = new List<string>();
@@ -58,6 +65,8 @@ static class Program
 				case "--depth": depth = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
 				case "--limit": limit = long.Parse(args[++i], CultureInfo.InvariantCulture); break;
 				case "--logical": logical = true; break;
+				case "--no-stack": noStack = true; break;
+				case "--check": check = true; break;
 				case "--per-kind": perKind = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
 				case "--max-count": maxCount = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
 				case "--prefer": prefer.Add(args[++i]); break;
@@ -102,6 +111,9 @@ static class Program
 				case "segments": return Segments(rt, stdout);
 				case "info": return Info(dt, clr, rt, dac, stdout);
 				case "methods": return Methods.Run(rt, stdout);
+				case "refs": return Graph.Refs(rt, stdout);
+				case "roots": return Graph.Roots(rt, stdout);
+				case "dominators": return Graph.Dominators(rt, noStack, check, stdout);
 				default: return Usage();
 			}
 		}
