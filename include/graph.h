@@ -149,4 +149,21 @@ const char *graph_root_kind(const struct graph_root *r);
 void graph_root_name(const struct graph *g, const struct graph_root *r, char *buf,
 		     size_t size);
 
+/* ---- as text (graph_text.c) ---- */
+
+typedef void (*graph_out_fn)(void *arg, const char *p, size_t n);
+/* The type name of object i ("<unknown type>" when unreadable). */
+const char *graph_type_name(const struct graph *g, uint32_t i);
+/* Object i's root path: text, the root ("<kind> <name>") on the first
+ * line, then one object a line from the root on, "<addr> <type> <field>"
+ * (the field of the line before that references it; none on the first
+ * object); or "<addr> <type> is unreachable from every root". With json,
+ * {"root":{"kind","name","conservative"},"path":[{"addr","type","field"}]}
+ * or {"unreachable":true}, and a newline. CH_ENOMEM only. */
+enum ch_status graph_gcroot(const struct graph *g, uint32_t i, bool json, graph_out_fn out,
+			    void *arg);
+/* "mt count total_size retained_size type" (tab-separated, a header
+ * first), one row per type on the heap, by retained size, largest first. */
+enum ch_status graph_retained_tsv(const struct graph *g, graph_out_fn out, void *arg);
+
 #endif

@@ -34,6 +34,7 @@ enum ch_status fsv_open(struct heap *h, const struct fsv_opts *o,
 	v->mt_mask = clr_mt_mask(v->c);
 	pthread_mutex_init(&v->lock, NULL);
 	pthread_mutex_init(&v->types_lock, NULL);
+	pthread_mutex_init(&v->graph_lock, NULL);
 	enum ch_status st = v->dump_path ? CH_OK :
 		ch_set_error(err, CH_ENOMEM, "out of memory");
 	if (st == CH_OK)
@@ -71,10 +72,12 @@ void fsv_close(struct fsv *v)
 	free(v->shapes);
 	free(v->shape_slot);
 	free(v->handles);
+	graph_close(v->graph);
 	free(v->threads);
 	free(v->mods);
 	fsv_free_names(v->modnames, v->nmods);
 	pthread_mutex_destroy(&v->types_lock);
+	pthread_mutex_destroy(&v->graph_lock);
 	pthread_mutex_destroy(&v->lock);
 	free(v->dump_path);
 	free(v);

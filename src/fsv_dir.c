@@ -14,6 +14,7 @@ static const struct { const char *name; enum fsv_kind kind; } root_ents[] = {
 	{ "README.txt", FK_README }, { "dump.json", FK_DUMP_JSON },
 	{ "stat.tsv", FK_STAT_TSV }, { "types", FK_TYPES },
 	{ "objects", FK_OBJECTS }, { "roots", FK_ROOTS }, { "modules", FK_MODULES },
+	{ "retained.tsv", FK_RETAINED_TSV },
 };
 #define NROOT (sizeof root_ents / sizeof root_ents[0])
 
@@ -28,6 +29,9 @@ static const struct { const char *name; enum fsv_kind kind; } obj_ents[] = {
 	{ ".type", FK_OBJ_TYPE }, { ".json", FK_OBJ_JSON },
 	{ ".address", FK_OBJ_ADDR }, { ".size", FK_OBJ_SIZE },
 	{ ".length", FK_OBJ_LENGTH }, { ".items", FK_OBJ_ITEMS },
+	{ ".refs", FK_OBJ_REFS }, { ".referrers", FK_OBJ_REFERRERS },
+	{ ".gcroot", FK_OBJ_GCROOT }, { ".gcroot.json", FK_OBJ_GCROOT_JSON },
+	{ ".retained", FK_OBJ_RETAINED }, { ".dominator", FK_OBJ_DOMINATOR },
 };
 #define NOBJ (sizeof obj_ents / sizeof obj_ents[0])
 
@@ -44,6 +48,10 @@ static bool obj_has(struct fsv *v, const struct fsv_node *dir, enum fsv_kind k)
 		return dir->t->kind == CLR_KIND_ARRAY;
 	if (k == FK_OBJ_ITEMS)
 		return dir->t->kind == CLR_KIND_CLASS && fsvi_has(v, dir->pl);
+	if (k == FK_OBJ_DOMINATOR) { /* listed once the graph is built: ls builds nothing */
+		uint64_t d;
+		return fsvg_dominator(v, dir->pl, &d, false);
+	}
 	return true;
 }
 
@@ -271,7 +279,9 @@ int fsv_dir_lookup(struct fsv *v, const struct fsv_node *dir, const char *name,
 	case FK_OBJ:
 		for (size_t i = 0; i < NOBJ; i++)
 			if (strcmp(obj_ents[i].name, name) == 0) {
-				if (!obj_has(v, dir, obj_ents[i].kind))
+				uint64_t d;
+				if (obj_ents[i].kind == FK_OBJ_DOMINATOR ? !fsvg_dominator(v, dir->pl, &d, true)
+									 : !obj_has(v, dir, obj_ents[i].kind))
 					return -ENOENT;
 				*ino = fsv_ino(obj_ents[i].kind, dir->pl);
 				return 0;
@@ -281,6 +291,8 @@ int fsv_dir_lookup(struct fsv *v, const struct fsv_node *dir, const char *name,
 		return dir->vk == VAL_STRUCT ? lookup_in_data(v, dir, name, ino) : -ENOTDIR;
 	case FK_OBJ_ITEMS:
 		return fsvi_lookup(v, dir->pl, name, ino);
+	case FK_OBJ_REFS: case FK_OBJ_REFERRERS:
+		return fsvg_lookup(v, dir, name, ino);
 	case FK_PAIR:
 		return fsvi_pair_lookup(v, dir->pl, name, ino);
 	case FK_MODULES:
@@ -558,7 +570,9 @@ int fsv_readdir(struct fsv *v, uint64_t ino, uint64_t off, bool plus,
 			if (!obj_has(v, &dir, k))
 				continue;
 			if (!emit(&rd, obj_ents[i].name, fsv_ino(k, dir.pl),
-				  k == FK_OBJ_TYPE ? S_IFLNK : k == FK_OBJ_ITEMS ? S_IFDIR : S_IFREG,
+				  k == FK_OBJ_TYPE || k == FK_OBJ_DOMINATOR ? S_IFLNK :
+				  k == FK_OBJ_ITEMS || k == FK_OBJ_REFS || k == FK_OBJ_REFERRERS ? S_IFDIR :
+				  S_IFREG,
 				  -1, i + 3))
 				return 0;
 		}
@@ -567,6 +581,8 @@ int fsv_readdir(struct fsv *v, uint64_t ino, uint64_t off, bool plus,
 		return list_data(&rd, &dir, pos);
 	case FK_OBJ_ITEMS:
 		return fsvi_list(v, dir.pl, pos, item_entry, &rd);
+	case FK_OBJ_REFS: case FK_OBJ_REFERRERS:
+		return fsvg_list(v, &dir, pos, item_entry, &rd);
 	case FK_PAIR:
 		return fsvi_pair_list(v, dir.pl, pos, item_entry, &rd);
 	case FK_MODULES:

@@ -110,6 +110,12 @@ int fsv_link_target(struct fsv *v, const struct fsv_node *n, struct val_buf *b)
 		fsv_fmt_addr(v, n->target, hex);
 		fsv_buf_str(b, hex);
 		break;
+	case FK_GRAPH_LINK: case FK_OBJ_DOMINATOR:
+		/* objects/<a>/.refs/<b>, objects/<a>/.dominator */
+		fsv_fmt_addr(v, n->kind == FK_GRAPH_LINK ? n->pl : n->target, hex);
+		fsv_buf_str(b, n->kind == FK_GRAPH_LINK ? "../../" : "../");
+		fsv_buf_str(b, hex);
+		break;
 	case FK_ROOT_LINK: case FK_DEP_PRIMARY: case FK_DEP_SECONDARY:
 		/* roots/<kind>/<slot>, or one folder down in a dependent pair */
 		fsv_fmt_addr(v, n->target, hex);
@@ -383,6 +389,7 @@ static bool cheap(const struct fsv_node *n)
 {
 	switch (n->kind) {
 	case FK_DUMP_JSON: case FK_STAT_TSV: case FK_OBJ_JSON: case FK_MOD_VERSION:
+	case FK_RETAINED_TSV: case FK_OBJ_GCROOT: case FK_OBJ_GCROOT_JSON: case FK_OBJ_RETAINED:
 		return false;
 	default:
 		return true;
@@ -413,6 +420,9 @@ static int render(struct fsv *v, const struct fsv_node *n, struct val_buf *b)
 		break;
 	case FK_MOD_PATH: case FK_MOD_BASE: case FK_MOD_SIZE: case FK_MOD_VERSION:
 		r = render_module(v, n, b);
+		break;
+	case FK_RETAINED_TSV: case FK_OBJ_GCROOT: case FK_OBJ_GCROOT_JSON: case FK_OBJ_RETAINED:
+		r = fsvg_render(v, n, b);
 		break;
 	case FK_SLOT:
 		if (!fsvv_text(v, &n->slot, b))

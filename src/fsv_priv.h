@@ -23,11 +23,13 @@
 #include "heap.h"
 #include "val.h"
 
+struct fsv_node;
+
 enum fsv_kind {
 	FK_BAD = 0,
 	/* shape 0: payload is the kind */
 	FK_ROOT = 1, FK_README, FK_DUMP_JSON, FK_STAT_TSV, FK_TYPES, FK_OBJECTS,
-	FK_ROOTS, FK_MODULES,
+	FK_ROOTS, FK_MODULES, FK_RETAINED_TSV,
 	FK_FIXED_END,
 	/* payload: index in the type table */
 	FK_TYPE = 16, FK_TYPE_JSON, FK_TYPE_FIELDS, FK_TYPE_BASE, FK_TYPE_INST,
@@ -37,11 +39,14 @@ enum fsv_kind {
 	FK_OBJ = 32, FK_OBJ_TYPE, FK_OBJ_JSON, FK_OBJ_ADDR, FK_OBJ_SIZE,
 	FK_OBJ_LENGTH, FK_INST, FK_ALIAS, FK_OBJ_ITEMS,
 	FK_PAIR, /* payload: a collection's id << 32 | an item's index (fsv_items.c) */
+	FK_OBJ_REFS, FK_OBJ_REFERRERS, FK_OBJ_GCROOT, FK_OBJ_GCROOT_JSON, FK_OBJ_RETAINED,
+	FK_OBJ_DOMINATOR, /* the graph (fsv_graph.c) */
 	/* payload: index in the module table */
 	FK_MOD = 48, FK_MOD_PATH, FK_MOD_BASE, FK_MOD_SIZE, FK_MOD_VERSION,
 	/* payload: handle kind index; handle address */
 	FK_ROOT_KIND = 56, FK_ROOT_LINK,
 	FK_DEP_PAIR, FK_DEP_PRIMARY, FK_DEP_SECONDARY, /* payload: handle address */
+	FK_GRAPH_LINK, /* in .refs/ and .referrers/: payload the object linked to */
 	FK_SLOT = 64, /* shapes >= FSV_SHAPE_FIRST */
 };
 #define FSV_SHAPE_FIRST 64u
@@ -94,6 +99,18 @@ bool fsvv_thread_static_slot(struct fsv *v, const struct clr_type *t, uint64_t t
 bool fsvv_elem_slot(struct fsv *v, const struct clr_type *t, uint64_t arr,
 		    uint64_t i, struct val_slot *out);
 
+/* ---- the graph (fsv_graph.c) ---- */
+
+/* The graph, built on the first call (NULL when it cannot be); or only
+ * when some call built it already. */
+struct graph *fsv_graph(struct fsv *v);
+struct graph *fsv_graph_if_built(struct fsv *v);
+/* The contents of .gcroot, .gcroot.json, .retained and /retained.tsv. */
+int fsvg_render(struct fsv *v, const struct fsv_node *n, struct val_buf *b);
+/* obj's immediate dominator into *target; false when only the roots
+ * dominate it, it is dead, or (build false) the graph is not built yet. */
+bool fsvg_dominator(struct fsv *v, uint64_t obj, uint64_t *target, bool build);
+
 /* ---- .items/ (fsv_items.c): a collection's logical items ---- */
 
 /* Hands one entry to a listing; false when it is full. */
@@ -110,6 +127,11 @@ int fsvi_list(struct fsv *v, uint64_t obj, uint64_t pos, fsvi_fill_fn fn, void *
 bool fsvi_pair(struct fsv *v, uint64_t pl, uint64_t *obj);
 int fsvi_pair_lookup(struct fsv *v, uint64_t pl, const char *name, uint64_t *ino);
 int fsvi_pair_list(struct fsv *v, uint64_t pl, uint64_t pos, fsvi_fill_fn fn, void *arg);
+/* .refs/ and .referrers/ of an object (dir): a child by name, and the
+ * listing from position pos (fsv_graph.c). */
+int fsvg_lookup(struct fsv *v, const struct fsv_node *dir, const char *name, uint64_t *ino);
+int fsvg_list(struct fsv *v, const struct fsv_node *dir, uint64_t pos, fsvi_fill_fn fn,
+	      void *arg);
 void fsvi_close(struct fsv *v);
 
 /* ---- the type table (fsv.c) ---- */
@@ -173,6 +195,9 @@ struct fsv {
 	/* roots */
 	bool roots_done;
 	struct graph_handle *handles; /* sorted by kind, then address */
+	pthread_mutex_t graph_lock; /* held while the graph is built */
+	struct graph *graph;        /* built on first use (fsv_graph.c) */
+	bool graph_failed;
 	size_t nhandles;
 	/* managed threads, for thread statics */
 	bool threads_done;

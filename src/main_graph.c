@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "graph.h"
-#include "jw.h"
 
 static double now(void)
 {
@@ -43,12 +42,6 @@ static void progress(void *arg, const char *phase, uint64_t done, uint64_t total
 		fprintf(stderr, "\rclrheap: graph: %s          ", phase);
 }
 
-static const char *type_name(struct graph *g, struct clr *c, uint32_t i)
-{
-	const struct clr_type *t = clr_type_of(c, graph_mt(g, i), NULL);
-	return t ? t->name : "<unknown type>";
-}
-
 static uint32_t find_obj(struct graph *g, struct heap *h, const char *arg, const char *path,
 			 struct ch_err *err)
 {
@@ -67,96 +60,14 @@ static uint32_t find_obj(struct graph *g, struct heap *h, const char *arg, const
 	return i;
 }
 
-static void print_gcroot(struct graph *g, struct clr *c, uint32_t i, bool json)
+static void to_stdout(void *arg, const char *p, size_t n)
 {
-	/* the path, target first, then reversed */
-	size_t cap = 64, n = 0, root = SIZE_MAX;
-	uint32_t *p = malloc(cap * sizeof *p);
-	for (uint32_t x = i; p && x != GRAPH_NONE;) {
-		if (n == cap) {
-			uint32_t *np = realloc(p, 2 * cap * sizeof *p);
-			if (!np)
-				break;
-			p = np;
-			cap *= 2;
-		}
-		p[n++] = x;
-		x = graph_parent(g, x, &root);
-	}
-	size_t nroots;
-	const struct graph_root *roots = graph_roots(g, &nroots);
-	char name[512], field[512];
-	struct jw w;
-	if (json) {
-		jw_init(&w);
-		jw_obj_begin(&w);
-	}
-	if (!graph_live(g, i) || root >= nroots || !p) {
-		if (json) {
-			jw_key(&w, "unreachable"); jw_bool(&w, true);
-			jw_obj_end(&w);
-			puts(w.buf ? w.buf : "");
-			jw_free(&w);
-		} else {
-			printf("0x%" PRIx64 " %s is unreachable from every root\n", graph_addr(g, i),
-			       type_name(g, c, i));
-		}
-		free(p);
-		return;
-	}
-	const struct graph_root *r = &roots[root];
-	graph_root_name(g, r, name, sizeof name);
-	if (json) {
-		jw_key(&w, "root"); jw_obj_begin(&w);
-		jw_key(&w, "kind"); jw_str(&w, graph_root_kind(r));
-		jw_key(&w, "name"); jw_str(&w, name);
-		jw_key(&w, "conservative"); jw_bool(&w, r->kind == GRAPH_ROOT_STACK);
-		jw_obj_end(&w);
-		jw_key(&w, "path"); jw_arr_begin(&w);
-	} else {
-		printf("%s %s\n", graph_root_kind(r), name);
-	}
-	for (size_t k = n; k-- > 0;) {
-		bool via = k + 1 < n && graph_edge_name(g, p[k + 1], p[k], field, sizeof field);
-		char addr[24];
-		snprintf(addr, sizeof addr, "0x%" PRIx64, graph_addr(g, p[k]));
-		if (json) {
-			jw_obj_begin(&w);
-			jw_key(&w, "addr"); jw_str(&w, addr);
-			jw_key(&w, "type"); jw_str(&w, type_name(g, c, p[k]));
-			if (via) {
-				jw_key(&w, "field"); jw_str(&w, field);
-			}
-			jw_obj_end(&w);
-		} else {
-			printf("%s %s%s%s\n", addr, type_name(g, c, p[k]), via ? " " : "", via ? field : "");
-		}
-	}
-	if (json) {
-		jw_arr_end(&w);
-		jw_obj_end(&w);
-		puts(w.buf ? w.buf : "");
-		jw_free(&w);
-	}
-	free(p);
-}
-
-struct row {
-	uint64_t mt, count, bytes, ret;
-};
-
-/* by retained size, largest first, then by mt */
-static int row_cmp(const void *x, const void *y)
-{
-	const struct row *a = x, *b = y;
-	if (a->ret != b->ret)
-		return a->ret > b->ret ? -1 : 1;
-	return a->mt < b->mt ? -1 : a->mt > b->mt;
+	(void)arg;
+	fwrite(p, 1, n, stdout);
 }
 
 int main_graph(const struct main_graph_args *a, struct heap *h, struct ch_err *err)
 {
-	struct clr *c = heap_clr(h);
 	struct prog pr = { now(), isatty(2) != 0, false };
 	struct graph_opts o = { .no_stack_roots = a->no_stack_roots,
 				.no_static_roots = a->no_static_roots, .progress = progress,
@@ -189,18 +100,18 @@ int main_graph(const struct main_graph_args *a, struct heap *h, struct ch_err *e
 		for (size_t k = 0; k < n; k++) {
 			bool named = refs ? graph_edge_name(g, i, r[k], field, sizeof field)
 					  : graph_edge_name(g, r[k], i, field, sizeof field);
-			printf("0x%" PRIx64 "\t%s\t%s\n", graph_addr(g, r[k]), type_name(g, c, r[k]),
+			printf("0x%" PRIx64 "\t%s\t%s\n", graph_addr(g, r[k]), graph_type_name(g, r[k]),
 			       named ? field : "");
 		}
 	} else if (strcmp(cmd, "gcroot") == 0) {
-		print_gcroot(g, c, i, a->json);
+		graph_gcroot(g, i, a->json, to_stdout, NULL);
 	} else if (a->addr) { /* retained ADDR */
 		uint32_t d = graph_idom(g, i);
 		printf("0x%" PRIx64 "\t%s\tsize %" PRIu64 "\tretained %" PRIu64 "\tdominator %s",
-		       graph_addr(g, i), type_name(g, c, i), graph_size(g, i), graph_retained(g, i),
+		       graph_addr(g, i), graph_type_name(g, i), graph_size(g, i), graph_retained(g, i),
 		       !graph_live(g, i) ? "none (unreachable)" : d == GRAPH_NONE ? "roots" : "");
 		if (graph_live(g, i) && d != GRAPH_NONE)
-			printf("0x%" PRIx64 " %s", graph_addr(g, d), type_name(g, c, d));
+			printf("0x%" PRIx64 " %s", graph_addr(g, d), graph_type_name(g, d));
 		putchar('\n');
 	} else if (a->all) { /* retained --all: object, idom, retained, depth */
 		uint64_t lo, lb;
@@ -213,34 +124,14 @@ int main_graph(const struct main_graph_args *a, struct heap *h, struct ch_err *e
 		}
 		graph_live_totals(g, &lo, &lb);
 		printf("total\t%" PRIu64 "\t%" PRIu64 "\n", lo, lb);
-	} else { /* retained: per type, as retained.tsv */
-		const struct heap_stat_row *rows;
-		size_t n;
-		if (heap_stat(h, &rows, &n, err) != CH_OK) {
-			graph_close(g);
-			return -1;
-		}
-		struct row *t = calloc(n ? n : 1, sizeof *t);
-		for (size_t k = 0; t && k < n; k++)
-			t[k] = (struct row){ rows[k].mt, rows[k].count, rows[k].bytes,
-					     graph_type_retained(g, rows[k].mt) };
-		if (t)
-			qsort(t, n, sizeof *t, row_cmp);
-		printf("mt\tcount\ttotal_size\tretained_size\ttype\n");
-		for (size_t k = 0; t && k < n; k++) {
-			const struct clr_type *ty = clr_type_of(c, t[k].mt, NULL);
-			printf("%016" PRIx64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%s\n", t[k].mt, t[k].count,
-			       t[k].bytes, t[k].ret, ty ? ty->name : "<unknown type>");
-		}
+	} else if (graph_retained_tsv(g, to_stdout, NULL) != CH_OK) { /* per type */
+		ch_set_error(err, CH_ENOMEM, "out of memory");
+		rc = -1;
+	} else {
 		uint64_t lo, lb;
 		graph_live_totals(g, &lo, &lb);
 		printf("live\t%" PRIu64 "\t%" PRIu64 "\tdead\t%" PRIu64 "\n", lo, lb,
 		       (uint64_t)graph_count(g) - lo);
-		if (!t) {
-			ch_set_error(err, CH_ENOMEM, "out of memory");
-			rc = -1;
-		}
-		free(t);
 	}
 	graph_close(g);
 	return rc;

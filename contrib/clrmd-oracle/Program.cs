@@ -229,12 +229,20 @@ static class Program
 	{
 		var json = new JsonRender(rt, depth) { Logical = logical };
 		long n = 0;
+		// --limit is per type: the first N of each in heap order
+		var seen = new Dictionary<string, long>(StringComparer.Ordinal);
 		foreach (ClrObject o in rt.Heap.EnumerateObjects())
 		{
-			if (o.IsFree || o.Type?.Name == null || !typeNames.Contains(Names.Of(o.Type)))
+			if (o.IsFree || o.Type?.Name == null)
 				continue;
-			if (n++ >= limit)
-				break;
+			string name = Names.Of(o.Type);
+			if (!typeNames.Contains(name))
+				continue;
+			n++;
+			seen.TryGetValue(name, out long k);
+			if (k >= limit)
+				continue;
+			seen[name] = k + 1;
 			json.TopLevel(o, w);
 			w.Write('\n');
 		}

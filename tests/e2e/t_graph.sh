@@ -6,6 +6,8 @@
 #     chain's links retain (sizes summed from clrheap stat); the last link's
 #     root path is the static and 1000 hops; the 20 Garbage objects are
 #     unreachable; retained (per type) gives Graph.Link its 1000 links.
+#     The same through the mount: .retained, .gcroot, .gcroot.json,
+#     .dominator, .refs/, .referrers/ and /retained.tsv equal clrheap's.
 #  2. Every heap dump against the ClrMD oracle where it runs: every
 #     object's outgoing references as a multiset; with the roots ClrMD
 #     lists less its stacks (GC handles, finalizer queue) the live set, every
@@ -13,8 +15,15 @@
 #     oracle's (Cooper-Harvey-Kennedy over ClrMD's own graph); with stacks,
 #     every object ClrMD reaches is reached.
 . "$(dirname "$0")/lib.sh"
+MOUNT=${MOUNT:-$BUILD/mount.clrheap}
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+m=$tmp/m
+cleanup() {
+	mountpoint -q "$m" 2>/dev/null && { fusermount3 -u "$m" 2>/dev/null || umount -l "$m"; }
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP PIPE
 
 # 1. the graph fixture
 d=$BUILD/dumps/graph.heap.dmp
@@ -89,6 +98,41 @@ else
 Graph.Holder Hub"
 	"$CLRHEAP" refs "$d" "$owner" >"$tmp/refs"
 	check "graph: the Owner references its Node[] by field Nodes" test "$(cut -f2,3 "$tmp/refs")" = "Graph.Node[]	Nodes"
+fi
+
+# 1b. the same through the mount (where FUSE works)
+if [ -f "$d" ] && [ -e /dev/fuse ] && command -v fusermount3 >/dev/null 2>&1; then
+	mkdir -p "$m"
+	if "$MOUNT" "$d" "$m" 2>"$tmp/merr"; then
+		hexw() { printf '%016x' "$1"; }
+		o=$m/objects/$(hexw "$owner")
+		check "mount: objects/<a>/ lists the graph's entries" \
+			test "$(ls -a "$o" | grep -c -x -e .refs -e .referrers -e .gcroot -e .gcroot.json -e .retained)" = 5
+		check "mount: .retained of the Owner" test "$(cat "$o/.retained")" = "$(look "$owner" | cut -d' ' -f2)"
+		check "mount: .gcroot of the last link equals clrheap gcroot" \
+			cmp -s "$m/objects/$(hexw "$last")/.gcroot" "$tmp/path"
+		check "mount: .gcroot.json of the last link equals clrheap gcroot --json" \
+			cmp -s "$m/objects/$(hexw "$last")/.gcroot.json" "$tmp/path.json"
+		check "mount: the Owner has no .dominator (only the roots dominate it)" test ! -e "$o/.dominator"
+		second=$(awk -v a="$first" '$2 == a { print $1 }' "$tmp/map" | head -n1)
+		check "mount: link 1's .dominator is link 0" \
+			test "$(readlink "$m/objects/$(hexw "$second")/.dominator")" = "../$(hexw "$first")"
+		check "mount: the Owner's .refs/ holds its Node[]" \
+			test "$(cat "$o/.refs/"*/.address)" = "$(cut -f1 "$tmp/refs")"
+		h=$m/objects/$(hexw "$hub")
+		check "mount: the hub's .referrers/ equal clrheap referrers" \
+			test "$(ls "$h/.referrers" | tr '\n' ' ')" = "$("$CLRHEAP" referrers "$d" "$hub" | cut -f1 | while read -r a; do hexw "$a"; echo; done | tr '\n' ' ')"
+		check "mount: a .referrers/ entry is a link to its object" \
+			test "$(cat "$h/.referrers/$(hexw "$(jq -r '.graph.shared.holders[0]."$addr"' "$truth")")/.address")" = "$(jq -r '.graph.shared.holders[0]."$addr"' "$truth")"
+		"$CLRHEAP" retained "$d" | sed '$d' >"$tmp/rt"
+		check "mount: /retained.tsv equals clrheap retained" cmp -s "$m/retained.tsv" "$tmp/rt"
+		check "mount: .gcroot of a dead object" grep -q 'unreachable from every root' "$m/objects/$(hexw "$g")/.gcroot"
+		fusermount3 -u "$m" 2>/dev/null || umount -l "$m"
+	else
+		bad "mount.clrheap failed on $d: $(head -c 300 "$tmp/merr")"
+	fi
+else
+	echo "  no FUSE here: the mount's graph files not checked"
 fi
 
 # 2. every heap dump against the oracle
