@@ -73,6 +73,8 @@ void fsv_close(struct fsv *v)
 	free(v->shape_slot);
 	free(v->handles);
 	graph_close(v->graph);
+	free(v->root_mts);
+	free(v->stack_tids);
 	free(v->threads);
 	free(v->mods);
 	fsv_free_names(v->modnames, v->nmods);

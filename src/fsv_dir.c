@@ -293,6 +293,8 @@ int fsv_dir_lookup(struct fsv *v, const struct fsv_node *dir, const char *name,
 		return fsvi_lookup(v, dir->pl, name, ino);
 	case FK_OBJ_REFS: case FK_OBJ_REFERRERS:
 		return fsvg_lookup(v, dir, name, ino);
+	case FK_ROOTS_STATICS: case FK_ROOTS_STACK: case FK_RSTAT_TYPE: case FK_RSTACK_THREAD:
+		return fsvr_lookup(v, dir, name, ino);
 	case FK_PAIR:
 		return fsvi_pair_lookup(v, dir->pl, name, ino);
 	case FK_MODULES:
@@ -317,6 +319,11 @@ int fsv_dir_lookup(struct fsv *v, const struct fsv_node *dir, const char *name,
 				*ino = fsv_ino(FK_ROOT_KIND, k);
 				return 0;
 			}
+		/* the graph's roots beside the handles (fsv_groots.c) */
+		if (strcmp(name, "statics") == 0 || strcmp(name, "stack") == 0) {
+			*ino = fsv_ino(0, name[4] == 'i' ? FK_ROOTS_STATICS : FK_ROOTS_STACK);
+			return 0;
+		}
 		return -ENOENT;
 	case FK_ROOT_KIND: {
 		uint64_t addr;
@@ -483,7 +490,8 @@ int fsv_readdir(struct fsv *v, uint64_t ino, uint64_t off, bool plus,
 	case FK_ROOT:
 		for (uint64_t i = pos; i < NROOT; i++)
 			if (!emit(&rd, root_ents[i].name, fsv_ino(0, root_ents[i].kind),
-				  root_ents[i].kind >= FK_TYPES ? S_IFDIR : S_IFREG, -1, i + 3))
+				  root_ents[i].kind >= FK_TYPES && root_ents[i].kind != FK_RETAINED_TSV ? S_IFDIR : S_IFREG,
+				  -1, i + 3))
 				return 0;
 		return 0;
 	case FK_TYPES:
@@ -583,6 +591,8 @@ int fsv_readdir(struct fsv *v, uint64_t ino, uint64_t off, bool plus,
 		return fsvi_list(v, dir.pl, pos, item_entry, &rd);
 	case FK_OBJ_REFS: case FK_OBJ_REFERRERS:
 		return fsvg_list(v, &dir, pos, item_entry, &rd);
+	case FK_ROOTS_STATICS: case FK_ROOTS_STACK: case FK_RSTAT_TYPE: case FK_RSTACK_THREAD:
+		return fsvr_list(v, &dir, pos, item_entry, &rd);
 	case FK_PAIR:
 		return fsvi_pair_list(v, dir.pl, pos, item_entry, &rd);
 	case FK_MODULES:
@@ -603,6 +613,11 @@ int fsv_readdir(struct fsv *v, uint64_t ino, uint64_t off, bool plus,
 			    !emit(&rd, fsv_handle_kind_name((unsigned)k), fsv_ino(FK_ROOT_KIND, k),
 				  S_IFDIR, -1, k + 3))
 				return 0;
+		if (pos <= FSV_HANDLE_KINDS &&
+		    !emit(&rd, "statics", fsv_ino(0, FK_ROOTS_STATICS), S_IFDIR, -1, FSV_HANDLE_KINDS + 3))
+			return 0;
+		if (pos <= FSV_HANDLE_KINDS + 1)
+			emit(&rd, "stack", fsv_ino(0, FK_ROOTS_STACK), S_IFDIR, -1, FSV_HANDLE_KINDS + 4);
 		return 0;
 	case FK_ROOT_KIND: {
 		size_t from, n = fsv_handles_of(v, (unsigned)dir.pl, &from);

@@ -116,8 +116,9 @@ int fsv_link_target(struct fsv *v, const struct fsv_node *n, struct val_buf *b)
 		fsv_buf_str(b, n->kind == FK_GRAPH_LINK ? "../../" : "../");
 		fsv_buf_str(b, hex);
 		break;
-	case FK_ROOT_LINK: case FK_DEP_PRIMARY: case FK_DEP_SECONDARY:
-		/* roots/<kind>/<slot>, or one folder down in a dependent pair */
+	case FK_ROOT_LINK: case FK_DEP_PRIMARY: case FK_DEP_SECONDARY: case FK_ROOT_GLINK:
+		/* roots/<kind>/<slot>, or one folder down (a dependent pair,
+		   roots/statics/<Type>/, roots/stack/<osid>/) */
 		fsv_fmt_addr(v, n->target, hex);
 		fsv_buf_str(b, n->kind == FK_ROOT_LINK ? "../../objects/" : "../../../objects/");
 		fsv_buf_str(b, hex);
@@ -239,6 +240,27 @@ static int render_dump_json(struct fsv *v, struct val_buf *b)
 	jw_key(&w, "objects"); jw_u64(&w, objs);
 	jw_key(&w, "heap_bytes"); jw_u64(&w, bytes);
 	jw_key(&w, "types"); jw_u64(&w, n);
+	/* from the object graph: null when it cannot be built */
+	uint64_t lo, lb, dobj, db;
+	bool gr = fsvg_totals(v, &lo, &lb, &dobj, &db);
+	jw_key(&w, "live");
+	if (gr) {
+		jw_obj_begin(&w);
+		jw_key(&w, "objects"); jw_u64(&w, lo);
+		jw_key(&w, "bytes"); jw_u64(&w, lb);
+		jw_obj_end(&w);
+	} else {
+		jw_null(&w);
+	}
+	jw_key(&w, "dead");
+	if (gr) {
+		jw_obj_begin(&w);
+		jw_key(&w, "objects"); jw_u64(&w, dobj);
+		jw_key(&w, "bytes"); jw_u64(&w, db);
+		jw_obj_end(&w);
+	} else {
+		jw_null(&w);
+	}
 	jw_key(&w, "warnings");
 	jw_arr_begin(&w);
 	for (size_t i = 0; i < heap_warning_count(v->h); i++)
@@ -302,6 +324,12 @@ static int render_type_json(struct fsv *v, const struct fsv_node *n, struct val_
 	}
 	jw_key(&w, "count"); jw_u64(&w, n->te->count);
 	jw_key(&w, "total_size"); jw_u64(&w, n->te->bytes);
+	/* from the object graph: null when it cannot be built */
+	uint64_t live, live_bytes, ret;
+	bool gr = fsvg_type(v, t->mt, &live, &live_bytes, &ret);
+	jw_key(&w, "live"); if (gr) jw_u64(&w, live); else jw_null(&w);
+	jw_key(&w, "live_size"); if (gr) jw_u64(&w, live_bytes); else jw_null(&w);
+	jw_key(&w, "retained"); if (gr) jw_u64(&w, ret); else jw_null(&w);
 	jw_key(&w, "fields");
 	jw_arr_begin(&w);
 	for (size_t i = 0; tv && i < tv->nf; i++) {
@@ -388,7 +416,7 @@ static int render_module(struct fsv *v, const struct fsv_node *n, struct val_buf
 static bool cheap(const struct fsv_node *n)
 {
 	switch (n->kind) {
-	case FK_DUMP_JSON: case FK_STAT_TSV: case FK_OBJ_JSON: case FK_MOD_VERSION:
+	case FK_DUMP_JSON: case FK_STAT_TSV: case FK_OBJ_JSON: case FK_MOD_VERSION: case FK_TYPE_JSON:
 	case FK_RETAINED_TSV: case FK_OBJ_GCROOT: case FK_OBJ_GCROOT_JSON: case FK_OBJ_RETAINED:
 		return false;
 	default:

@@ -17,8 +17,10 @@ struct graph *fsv_graph(struct fsv *v)
 		struct graph_opts o = { 0 };
 		struct ch_err err = { 0 };
 		struct graph *g;
-		if (graph_build(v->h, &o, &g, &err) == CH_OK)
+		if (graph_build(v->h, &o, &g, &err) == CH_OK) {
+			fsvr_index(v, g);
 			__atomic_store_n(&v->graph, g, __ATOMIC_RELEASE);
+		}
 		else
 			v->graph_failed = true;
 	}
@@ -141,4 +143,41 @@ int fsvg_list(struct fsv *v, const struct fsv_node *dir, uint64_t pos, fsvi_fill
 	}
 	free(dup);
 	return 0;
+}
+
+bool fsvg_totals(struct fsv *v, uint64_t *live, uint64_t *live_bytes, uint64_t *dead,
+		 uint64_t *dead_bytes)
+{
+	struct graph *g = fsv_graph(v);
+	if (!g)
+		return false;
+	uint64_t all = 0;
+	size_t n = graph_count(g);
+	for (size_t i = 0; i < n; i++)
+		all += graph_size(g, (uint32_t)i);
+	graph_live_totals(g, live, live_bytes);
+	*dead = n - *live;
+	*dead_bytes = all - *live_bytes;
+	return true;
+}
+
+bool fsvg_type(struct fsv *v, uint64_t mt, uint64_t *live, uint64_t *live_bytes,
+	       uint64_t *retained)
+{
+	struct graph *g = fsv_graph(v);
+	const uint64_t *addrs;
+	size_t n;
+	struct ch_err err;
+	if (!g || heap_instances(v->h, mt, &addrs, &n, &err) != CH_OK)
+		return false;
+	*live = *live_bytes = 0;
+	for (size_t k = 0; k < n; k++) {
+		uint32_t i = graph_find(g, addrs[k]);
+		if (i != GRAPH_NONE && graph_live(g, i)) {
+			(*live)++;
+			*live_bytes += graph_size(g, i);
+		}
+	}
+	*retained = graph_type_retained(g, mt);
+	return true;
 }

@@ -101,6 +101,8 @@ int fsv_node(struct fsv *v, uint64_t ino, struct fsv_node *n)
 		int r = obj_node(v, n, true);
 		return r ? r : fsvg_dominator(v, n->pl, &n->target, true) ? 0 : -ENOENT;
 	}
+	case FK_RSTAT_TYPE: case FK_RSTACK_THREAD: case FK_ROOT_GLINK:
+		return fsvr_node(v, n);
 	case FK_PAIR:
 		return fsvi_pair(v, n->pl, &n->target) ? 0 : -ENOENT;
 	case FK_ALIAS:
@@ -141,10 +143,11 @@ mode_t fsv_node_mode(const struct fsv_node *n)
 	case FK_TYPE_THREAD: case FK_OBJ:
 	case FK_OBJ_ITEMS: case FK_PAIR: case FK_MOD: case FK_ROOT_KIND: case FK_DEP_PAIR:
 	case FK_OBJ_REFS: case FK_OBJ_REFERRERS:
+	case FK_ROOTS_STATICS: case FK_ROOTS_STACK: case FK_RSTAT_TYPE: case FK_RSTACK_THREAD:
 		return S_IFDIR;
 	case FK_TYPE_BASE: case FK_OBJ_TYPE: case FK_INST: case FK_ALIAS:
 	case FK_ROOT_LINK: case FK_DEP_PRIMARY: case FK_DEP_SECONDARY:
-	case FK_GRAPH_LINK: case FK_OBJ_DOMINATOR:
+	case FK_GRAPH_LINK: case FK_OBJ_DOMINATOR: case FK_ROOT_GLINK:
 		return S_IFLNK;
 	case FK_SLOT:
 		return n->vk == VAL_STRUCT ? S_IFDIR : n->vk == VAL_OBJECT ? S_IFLNK : S_IFREG;

@@ -30,11 +30,13 @@ enum fsv_kind {
 	/* shape 0: payload is the kind */
 	FK_ROOT = 1, FK_README, FK_DUMP_JSON, FK_STAT_TSV, FK_TYPES, FK_OBJECTS,
 	FK_ROOTS, FK_MODULES, FK_RETAINED_TSV,
+	FK_ROOTS_STATICS, FK_ROOTS_STACK, /* roots/statics/, roots/stack/ (fsv_groots.c) */
 	FK_FIXED_END,
 	/* payload: index in the type table */
 	FK_TYPE = 16, FK_TYPE_JSON, FK_TYPE_FIELDS, FK_TYPE_BASE, FK_TYPE_INST,
 	FK_TYPE_JSONL, FK_TYPE_STATICS, FK_TYPE_THREADS,
 	FK_TYPE_THREAD, /* payload: type index << 16 | thread index */
+	FK_RSTAT_TYPE,  /* roots/statics/<Type>/: payload type index */
 	/* payload: an object address (FK_ALIAS: any address inside one) */
 	FK_OBJ = 32, FK_OBJ_TYPE, FK_OBJ_JSON, FK_OBJ_ADDR, FK_OBJ_SIZE,
 	FK_OBJ_LENGTH, FK_INST, FK_ALIAS, FK_OBJ_ITEMS,
@@ -47,6 +49,8 @@ enum fsv_kind {
 	FK_ROOT_KIND = 56, FK_ROOT_LINK,
 	FK_DEP_PAIR, FK_DEP_PRIMARY, FK_DEP_SECONDARY, /* payload: handle address */
 	FK_GRAPH_LINK, /* in .refs/ and .referrers/: payload the object linked to */
+	FK_RSTACK_THREAD, /* roots/stack/<osid>/: payload the OS thread id */
+	FK_ROOT_GLINK,    /* roots/statics/<T>/<f>, roots/stack/<osid>/<a>: payload the root's index */
 	FK_SLOT = 64, /* shapes >= FSV_SHAPE_FIRST */
 };
 #define FSV_SHAPE_FIRST 64u
@@ -110,6 +114,12 @@ int fsvg_render(struct fsv *v, const struct fsv_node *n, struct val_buf *b);
 /* obj's immediate dominator into *target; false when only the roots
  * dominate it, it is dead, or (build false) the graph is not built yet. */
 bool fsvg_dominator(struct fsv *v, uint64_t obj, uint64_t *target, bool build);
+/* dump.json's live and dead objects and bytes; type.json's live instances
+ * and bytes of mt and their retained size. False when there is no graph. */
+bool fsvg_totals(struct fsv *v, uint64_t *live, uint64_t *live_bytes, uint64_t *dead,
+		 uint64_t *dead_bytes);
+bool fsvg_type(struct fsv *v, uint64_t mt, uint64_t *live, uint64_t *live_bytes,
+	       uint64_t *retained);
 
 /* ---- .items/ (fsv_items.c): a collection's logical items ---- */
 
@@ -133,6 +143,17 @@ int fsvg_lookup(struct fsv *v, const struct fsv_node *dir, const char *name, uin
 int fsvg_list(struct fsv *v, const struct fsv_node *dir, uint64_t pos, fsvi_fill_fn fn,
 	      void *arg);
 void fsvi_close(struct fsv *v);
+
+/* ---- roots/statics/ and roots/stack/ (fsv_groots.c) ---- */
+
+/* Indexes the graph's static and stack roots for the tree; with
+ * graph_lock held, once the graph is built. */
+void fsvr_index(struct fsv *v, const struct graph *g);
+/* Checks and resolves FK_RSTAT_TYPE, FK_RSTACK_THREAD, FK_ROOT_GLINK. */
+int fsvr_node(struct fsv *v, struct fsv_node *n);
+int fsvr_lookup(struct fsv *v, const struct fsv_node *dir, const char *name, uint64_t *ino);
+int fsvr_list(struct fsv *v, const struct fsv_node *dir, uint64_t pos, fsvi_fill_fn fn,
+	      void *arg);
 
 /* ---- the type table (fsv.c) ---- */
 
@@ -198,6 +219,8 @@ struct fsv {
 	pthread_mutex_t graph_lock; /* held while the graph is built */
 	struct graph *graph;        /* built on first use (fsv_graph.c) */
 	bool graph_failed;
+	uint64_t *root_mts, *stack_tids; /* fsvr_index: sorted, each once */
+	size_t nroot_mts, nstack_tids;
 	size_t nhandles;
 	/* managed threads, for thread statics */
 	bool threads_done;

@@ -7,7 +7,9 @@
 #     root path is the static and 1000 hops; the 20 Garbage objects are
 #     unreachable; retained (per type) gives Graph.Link its 1000 links.
 #     The same through the mount: .retained, .gcroot, .gcroot.json,
-#     .dominator, .refs/, .referrers/ and /retained.tsv equal clrheap's.
+#     .dominator, .refs/, .referrers/, /retained.tsv, dump.json's live and
+#     dead, type.json's live and retained equal clrheap's; roots/statics/
+#     names the static; roots/stack/ holds every object ClrMD's stack roots do.
 #  2. Every heap dump against the ClrMD oracle where it runs: every
 #     object's outgoing references as a multiset; with the roots ClrMD
 #     lists less its stacks (GC handles, finalizer queue) the live set, every
@@ -101,6 +103,7 @@ Graph.Holder Hub"
 fi
 
 # 1b. the same through the mount (where FUSE works)
+oracle_build
 if [ -f "$d" ] && [ -e /dev/fuse ] && command -v fusermount3 >/dev/null 2>&1; then
 	mkdir -p "$m"
 	if "$MOUNT" "$d" "$m" 2>"$tmp/merr"; then
@@ -127,6 +130,29 @@ if [ -f "$d" ] && [ -e /dev/fuse ] && command -v fusermount3 >/dev/null 2>&1; th
 		"$CLRHEAP" retained "$d" | sed '$d' >"$tmp/rt"
 		check "mount: /retained.tsv equals clrheap retained" cmp -s "$m/retained.tsv" "$tmp/rt"
 		check "mount: .gcroot of a dead object" grep -q 'unreachable from every root' "$m/objects/$(hexw "$g")/.gcroot"
+		check "mount: roots/statics/Graph.Program/Chain is the chain's first link" \
+			test "$(readlink "$m/roots/statics/Graph.Program/Chain")" = "../../../objects/$(hexw "$first")"
+		set -- $("$CLRHEAP" retained "$d" | tail -n1)
+		check "mount: dump.json's live and dead equal clrheap retained's" \
+			test "$(jq -r '"\(.live.objects) \(.dead.objects) \(.live.objects + .dead.objects == .objects)"' "$m/dump.json")" = "$2 $5 true"
+		check "mount: type.json of Graph.Owner: live 1, retained as .retained" \
+			test "$(jq -r '"\(.live) \(.retained)"' "$m/types/Graph.Owner/type.json")" = "1 $(cat "$o/.retained")"
+		check "mount: type.json of Graph.Garbage: 20 instances, none live" \
+			test "$(jq -r '"\(.count) \(.live) \(.live_size) \(.retained)"' "$m/types/Graph.Garbage/type.json")" = "20 0 0 0"
+		check "mount: type.json of Graph.Link: retained as in retained.tsv" \
+			test "$(jq -r .retained "$m/types/Graph.Link/type.json")" = "$(awk -F'\t' '$5 == "Graph.Link" { print $4 }' "$m/retained.tsv")"
+		# every object ClrMD finds on a stack (precisely) is in roots/stack/ (conservatively)
+		for t in "$m"/roots/stack/*/; do ls "$t"; done | LC_ALL=C sort -u >"$tmp/ours"
+		if oracle_run "$d" roots >"$tmp/oroots" 2>/dev/null; then
+			awk -F'\t' '$1 == "Stack" { print $3 }' "$tmp/oroots" | LC_ALL=C sort -u >"$tmp/theirs"
+			missing=$(LC_ALL=C comm -23 "$tmp/theirs" "$tmp/ours" | wc -l)
+			check "mount: roots/stack/ holds every object ClrMD's stack roots hold ($missing of $(wc -l <"$tmp/theirs") missing)" \
+				test "$missing" = 0 -a -s "$tmp/theirs"
+		fi
+		st=$(ls "$m/roots/stack" | head -n1)
+		sa=$(ls "$m/roots/stack/$st" | head -n1)
+		check "mount: a roots/stack/ entry links to its object" \
+			test "$(cat "$m/roots/stack/$st/$sa/.address")" = "0x$(echo "$sa" | sed 's/^0*//')"
 		fusermount3 -u "$m" 2>/dev/null || umount -l "$m"
 	else
 		bad "mount.clrheap failed on $d: $(head -c 300 "$tmp/merr")"
