@@ -163,7 +163,7 @@ static bool statics_cb(void *arg, uint64_t mt)
 	return !cs->oom;
 }
 
-static int u64_cmp(const void *x, const void *y)
+int fsv_u64_cmp(const void *x, const void *y)
 {
 	const uint64_t *a = x, *b = y;
 	return *a < *b ? -1 : *a > *b;
@@ -216,7 +216,7 @@ static enum ch_status build_types(struct fsv *v)
 			memcpy(all, mods, nmod * sizeof *all);
 		for (size_t i = 0; i < cs.n; i++)
 			all[nmod + i] = cs.c[i].t->kind == CLR_KIND_ARRAY ? 0 : cs.c[i].t->module;
-		qsort(all, nall, sizeof *all, u64_cmp);
+		qsort(all, nall, sizeof *all, fsv_u64_cmp);
 	}
 	for (size_t i = 0; all && i < nall && !cs.oom; i++) {
 		if (!all[i] || (i && all[i] == all[i - 1]))

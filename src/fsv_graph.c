@@ -100,12 +100,6 @@ int fsvg_lookup(struct fsv *v, const struct fsv_node *dir, const char *name, uin
 	return -ENOENT;
 }
 
-static int first_cmp(const void *x, const void *y)
-{
-	const uint64_t *a = x, *b = y;
-	return *a < *b ? -1 : *a > *b;
-}
-
 int fsvg_list(struct fsv *v, const struct fsv_node *dir, uint64_t pos, fsvi_fill_fn fn,
 	      void *arg)
 {
@@ -126,7 +120,7 @@ int fsvg_list(struct fsv *v, const struct fsv_node *dir, uint64_t pos, fsvi_fill
 		}
 		for (size_t j = 0; j < n; j++)
 			k[j] = (uint64_t)t[j] << 32 | j;
-		qsort(k, n, sizeof *k, first_cmp);
+		qsort(k, n, sizeof *k, fsv_u64_cmp);
 		for (size_t j = 1; j < n; j++)
 			if (k[j] >> 32 == k[j - 1] >> 32)
 				dup[(uint32_t)k[j]] = true;

@@ -12,12 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int u64_cmp(const void *x, const void *y)
-{
-	const uint64_t *a = x, *b = y;
-	return *a < *b ? -1 : *a > *b;
-}
-
 static bool is_static(const struct graph_root *r)
 {
 	return r->kind == GRAPH_ROOT_STATIC || r->kind == GRAPH_ROOT_THREAD_STATIC;
@@ -39,8 +33,8 @@ void fsvr_index(struct fsv *v, const struct graph *g)
 	}
 	if (!mts || !tids)
 		nm = nt = 0;
-	qsort(mts, nm, sizeof *mts, u64_cmp);
-	qsort(tids, nt, sizeof *tids, u64_cmp);
+	qsort(mts, nm, sizeof *mts, fsv_u64_cmp);
+	qsort(tids, nt, sizeof *tids, fsv_u64_cmp);
 	size_t um = 0, ut = 0;
 	for (size_t i = 0; i < nm; i++)
 		if (!um || mts[um - 1] != mts[i])
@@ -56,7 +50,7 @@ void fsvr_index(struct fsv *v, const struct graph *g)
 
 static bool has_u64(const uint64_t *s, size_t n, uint64_t x)
 {
-	return s && bsearch(&x, s, n, sizeof *s, u64_cmp);
+	return s && bsearch(&x, s, n, sizeof *s, fsv_u64_cmp);
 }
 
 /* The entry name of static root r under roots/statics/<Type>/. */
@@ -113,7 +107,7 @@ static size_t stack_of(const struct graph *g, uint64_t osid, uint64_t **out)
 			p[k++] = (uint64_t)r[i].obj << 32 | i;
 	if (!p)
 		return *out = NULL, 0;
-	qsort(p, k, sizeof *p, u64_cmp);
+	qsort(p, k, sizeof *p, fsv_u64_cmp);
 	size_t u = 0;
 	for (size_t i = 0; i < k; i++)
 		if (!u || p[u - 1] >> 32 != p[i] >> 32)

@@ -237,6 +237,8 @@ struct fsv {
 };
 
 /* ---- fsv.c ---- */
+/* qsort/bsearch order of uint64_t values, ascending. */
+int fsv_u64_cmp(const void *x, const void *y);
 /* The type table, built on first use (one heap walk). */
 enum ch_status fsv_types(struct fsv *v);
 /* Index of mt in the type table, or -1. */
