@@ -73,7 +73,8 @@ $(BUILD)/libclrheap.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/clrheap: $(BUILD)/obj/main_cli.o $(BUILD)/obj/main_facts.o $(BUILD)/obj/main_graph.o $(BUILD)/libclrheap.a
+$(BUILD)/clrheap: $(BUILD)/obj/main_cli.o $(BUILD)/obj/main_facts.o $(BUILD)/obj/main_graph.o \
+                 $(BUILD)/obj/main_threads.o $(BUILD)/libclrheap.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm -lpthread
 
 $(BUILD)/mount.clrheap: $(BUILD)/obj/main_mount.o $(BUILD)/libclrheap.a

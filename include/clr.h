@@ -287,6 +287,62 @@ size_t clr_threads(struct clr *c, struct clr_thread *out, size_t max);
  * the runtime's descriptor does not say where they are). */
 void clr_thread_statics(struct clr *c, const struct clr_type *t, uint64_t thread,
 			uint64_t *gc_base, uint64_t *nongc_base);
+
+/* The most threads any thread walk visits. */
+#define CLR_MAX_THREADS 100000u
+/* An offset the runtime does not publish (clr_thread_layout). */
+#define CLR_OFF_NONE 0xffffffffu
+
+/* Where a runtime Thread keeps what a debugger shows of it: offsets from
+ * the Thread*, CLR_OFF_NONE where this runtime does not say. From the
+ * contract descriptor's Thread type (.NET 9+), or the built-in table of
+ * the version (.NET 8, clr_legacy.c). */
+struct clr_thread_layout {
+	uint32_t id;          /* u32: the managed thread id */
+	uint32_t os_id;       /* pointer-sized: the OS thread id, 0 when none */
+	uint32_t state;       /* u32: Thread::m_State (ThreadState bits) */
+	uint32_t preemptive;  /* u32: m_fPreemptiveGCDisabled (nonzero: cooperative) */
+	uint32_t exposed;     /* OBJECTHANDLE of the System.Threading.Thread */
+	uint32_t last_thrown; /* OBJECTHANDLE of the last thrown exception */
+	uint32_t stack_base, stack_limit; /* pointers the runtime caches (11+) */
+	uint32_t teb;         /* Windows: the thread's TEB */
+};
+
+/* The runtime's ThreadStore: its counts and its special threads. */
+struct clr_thread_store {
+	uint64_t addr;        /* the ThreadStore */
+	bool counts;          /* the counts below were read */
+	uint32_t count, unstarted, background, pending, dead;
+	uint64_t finalizer;   /* Thread* of the finalizer thread, 0: unknown */
+	uint64_t gc;          /* Thread* of g_pSuspensionThread (the thread that
+				 suspended the runtime for a GC), 0: none */
+};
+
+/* Fills *out with this runtime's Thread layout. Returns false (and sets
+ * every offset to CLR_OFF_NONE) when the runtime does not describe its
+ * threads. */
+bool clr_thread_layout(struct clr *c, struct clr_thread_layout *out);
+
+/* Reads the ThreadStore into *out. Returns CH_OK; CH_EUNSUPPORTED when the
+ * runtime does not describe its threads; CH_ECORRUPT when the ThreadStore
+ * cannot be read (message in err). */
+enum ch_status clr_thread_store(struct clr *c, struct clr_thread_store *out,
+				struct ch_err *err);
+
+/* The Thread* of the runtime's thread list, in list order, up to max (at
+ * most CLR_MAX_THREADS and, when known, ThreadStore's count) into out;
+ * *n gets how many. Returns CH_OK for a list that ends where the count
+ * says; CH_ECORRUPT with a message for one whose link cannot be read, that
+ * ends early or runs past the count (a cycle): *n threads were read
+ * before that. CH_EUNSUPPORTED when the runtime does not describe its
+ * threads (*n = 0). */
+enum ch_status clr_thread_list(struct clr *c, uint64_t *out, size_t max, size_t *n,
+			       struct ch_err *err);
+
+/* The allocation context of thread (a Thread*): where its allocation
+ * buffer is now. Returns false when it cannot be read. */
+bool clr_thread_alloc_ctx(struct clr *c, uint64_t thread, struct clr_alloc_ctx *out);
+
 /* True when this runtime's statics bases can be found (clr_type_statics). */
 bool clr_statics_supported(const struct clr *c);
 /* The metadata of a loaded module (Module*), NULL when unreadable. Owned

@@ -21,6 +21,9 @@ struct legacy_profile {
 	enum dump_arch arch;
 	/* g_dacTable entries: absolute addresses of runtime variables */
 	unsigned dac_threadstore, dac_object, dac_string, dac_free;
+	/* g_pFinalizerThread and g_pSuspensionThread: they follow
+	 * ThreadStore::s_pThreadStore in dacvars.h */
+	unsigned dac_finalizer, dac_gcthread;
 	struct clr_off off;
 };
 
@@ -64,17 +67,29 @@ struct legacy_profile {
 	.have_statics = true, .have_dlm = true,                              \
 	.dlm_dyn_table = 0x8, .dlm_dyn_count = 0x10, .dlm_gc = 0x20,         \
 	.dlm_index = 0x28, .mt_num_virtuals = 0xc, .mt_fixed_size = 0x40,    \
-	.th_id = 0x18, .tlm_dyn_table = 0, .tlm_dyn_count = 8, .tlm_gc = 0x10
+	.th_id = 0x20, .th_state = 0x8, .tlm_dyn_table = 0, .tlm_dyn_count = 8, .tlm_gc = 0x10
 
+/* Threads (src/coreclr/vm/threads.h of release/8.0): a Thread starts
+ * with its vtable, then m_State (u32), m_fPreemptiveGCDisabled (u32),
+ * m_pFrame, and m_ThreadId at 0x20; m_ExposedObject (the OBJECTHANDLE of
+ * its System.Threading.Thread) lies after m_OSThreadId, and
+ * m_LastThrownObjectHandle two pointers past m_StrongHndToExposedObject,
+ * as in 9.0's descriptor. Each offset, and the Thread* itself (the list
+ * link less th_before_link), was checked on 8.0.31 dumps against the DAC
+ * (ClrMD's ClrRuntime.Threads). ThreadStore: m_ThreadCount right after
+ * the thread list (its head link, head and tail), m_MaxThreadCount, then
+ * the unstarted, background, pending and dead counts. */
 static const struct legacy_profile profiles[] = {
 	{
 		.major = 8, .os = DUMP_OS_LINUX, .arch = DUMP_ARCH_X86_64,
 		.dac_threadstore = 16, .dac_object = 40, .dac_string = 43, .dac_free = 54,
+		.dac_finalizer = 17, .dac_gcthread = 18,
 		.off = {
 			NET8_X64_COMMON,
 			.mod_name_in_image = 0x108,
 			.ts_first = 160, .ctx_before_link = 0x90,
-			.th_before_link = 0xe0, .th_os_id = 0x1a0, .th_tlb = 0x430, .mod_dlm = 0x4c8,
+			.th_before_link = 0xe8, .th_os_id = 0x1a8, .th_tlb = 0x438, .mod_dlm = 0x4c8,
+			.th_exposed = 0x1b0, .th_last_thrown = 0x1d0, .ts_count = 184, .ts_unstarted = 192,
 			.ee_attr = 40, .ee_elem = 48, .ee_counts_at = 50, .ee_packed_at = 49,
 			.mod_typedef_map = 752,
 		},
@@ -86,11 +101,13 @@ static const struct legacy_profile profiles[] = {
 		 * first (two COM pointers after EEClass::m_pChunks), and in the
 		 * order of g_dacTable (found on an 8.0.31 win-x64 dump). */
 		.dac_threadstore = 16, .dac_object = 43, .dac_string = 44, .dac_free = 55,
+		.dac_finalizer = 17, .dac_gcthread = 18,
 		.off = {
 			NET8_X64_COMMON,
 			.mod_name_in_image = 0xa8,
 			.ts_first = 0x40, .ctx_before_link = 0xa0,
-			.th_before_link = 0xf0, .th_os_id = 0x1b0, .th_tlb = 0x458, .mod_dlm = 0x2e8,
+			.th_before_link = 0xf8, .th_os_id = 0x1b8, .th_tlb = 0x460, .mod_dlm = 0x2e8,
+			.th_exposed = 0x1c0, .th_last_thrown = 0x1e0, .ts_count = 0x58, .ts_unstarted = 0x60,
 			.ee_attr = 56, .ee_elem = 64, .ee_counts_at = 66, .ee_packed_at = 65,
 			.mod_typedef_map = 368,
 		},
@@ -150,9 +167,13 @@ enum ch_status clr_legacy_open(struct clr *c, struct ch_err *err)
 		return ch_set_error(err, CH_EUNSUPPORTED,
 				    "%s: g_dacTable[%u] does not hold System.Object's MethodTable",
 				    dp, p->dac_object);
-	c->threadstore_var = 0;
+	c->threadstore_var = c->finalizer_var = c->gcthread_var = 0;
 	if (clr_rdptr(c, table + (uint64_t)p->dac_threadstore * ps, &var))
 		c->threadstore_var = var;
+	if (p->dac_finalizer && clr_rdptr(c, table + (uint64_t)p->dac_finalizer * ps, &var))
+		c->finalizer_var = var;
+	if (p->dac_gcthread && clr_rdptr(c, table + (uint64_t)p->dac_gcthread * ps, &var))
+		c->gcthread_var = var;
 	c->mt_mask = ~(uint64_t)(ps == 8 ? 7 : 3);
 	c->statics_mask = ~(uint64_t)1;
 	return CH_OK;

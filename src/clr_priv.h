@@ -45,6 +45,12 @@ struct clr_off {
 	uint32_t mt_num_virtuals, mt_fixed_size; /* GenericsStaticsInfo follows these */
 	uint32_t th_before_link;    /* the Thread starts this far before its list link */
 	uint32_t th_id, th_os_id, th_tlb; /* Thread: ids, its ThreadLocalBlock */
+	/* .NET 8 threads (clr_thread_layout, clr_thread_store): the
+	 * Thread's handles to its Thread object and last thrown exception,
+	 * ThreadStore::m_ThreadCount and m_UnstartedThreadCount (the
+	 * background, pending and dead counts follow it) */
+	uint32_t th_state; /* m_State; m_fPreemptiveGCDisabled follows */
+	uint32_t th_exposed, th_last_thrown, ts_count, ts_unstarted;
 	uint32_t tlm_dyn_table, tlm_dyn_count, tlm_gc; /* ThreadLocalModule */
 };
 
@@ -85,6 +91,8 @@ struct clr {
 	struct clr_gc_info gc;
 	uint64_t free_mt, string_mt, object_mt, mt_mask, statics_mask;
 	uint64_t threadstore_var; /* address of ThreadStore::s_pThreadStore */
+	/* addresses of g_pFinalizerThread and g_pSuspensionThread (0: unknown) */
+	uint64_t finalizer_var, gcthread_var;
 	struct clr_alloc_ctx *ctx;
 	size_t nctx;
 	bool ctx_loaded;

@@ -6,6 +6,8 @@
  * scheme is in clr_legacy.c. */
 #include "clr_priv.h"
 
+#include <inttypes.h>
+#include <stddef.h>
 #include <string.h>
 
 static bool off_of(struct clr *c, const char *type, const char *field, uint32_t *out)
@@ -39,6 +41,180 @@ size_t clr_threads(struct clr *c, struct clr_thread *out, size_t max)
 			break;
 	}
 	return n;
+}
+
+/* ---- the thread store ----------------------------------------------------
+ * On 9+ the descriptor names the ThreadStore's and Thread's fields (9 and
+ * 10 call the Thread object's handle GCHandle, 11 ExposedObject); 8 takes
+ * them from its built-in table (clr_legacy.c). The list links one link
+ * field per Thread: on 8 the link's first word is the next link. */
+
+static bool legacy_threads(const struct clr *c)
+{
+	return c->off.th_before_link != 0;
+}
+
+bool clr_thread_layout(struct clr *c, struct clr_thread_layout *out)
+{
+	const struct clr_off *o = &c->off;
+	*out = (struct clr_thread_layout){ CLR_OFF_NONE, CLR_OFF_NONE, CLR_OFF_NONE, CLR_OFF_NONE,
+					   CLR_OFF_NONE, CLR_OFF_NONE, CLR_OFF_NONE, CLR_OFF_NONE,
+					   CLR_OFF_NONE };
+	if (!o->have_threads)
+		return false;
+	if (legacy_threads(c)) {
+		out->id = o->th_id;
+		out->os_id = o->th_os_id;
+		out->state = o->th_state;
+		out->preemptive = o->th_state + 4;
+		if (o->th_exposed)
+			out->exposed = o->th_exposed;
+		if (o->th_last_thrown)
+			out->last_thrown = o->th_last_thrown;
+		return true;
+	}
+	static const struct {
+		const char *name;
+		size_t at;
+	} f[] = {
+		{ "Id", offsetof(struct clr_thread_layout, id) },
+		{ "OSId", offsetof(struct clr_thread_layout, os_id) },
+		{ "State", offsetof(struct clr_thread_layout, state) },
+		{ "PreemptiveGCDisabled", offsetof(struct clr_thread_layout, preemptive) },
+		{ "ExposedObject", offsetof(struct clr_thread_layout, exposed) },
+		{ "GCHandle", offsetof(struct clr_thread_layout, exposed) },
+		{ "LastThrownObject", offsetof(struct clr_thread_layout, last_thrown) },
+		{ "CachedStackBase", offsetof(struct clr_thread_layout, stack_base) },
+		{ "CachedStackLimit", offsetof(struct clr_thread_layout, stack_limit) },
+		{ "TEB", offsetof(struct clr_thread_layout, teb) },
+	};
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		uint32_t v;
+		uint32_t *slot = (uint32_t *)((char *)out + f[i].at);
+		if (*slot == CLR_OFF_NONE && off_of(c, "Thread", f[i].name, &v))
+			*slot = v;
+	}
+	return true;
+}
+
+/* The ThreadStore itself, 0 when unreadable. */
+static uint64_t thread_store_addr(struct clr *c)
+{
+	uint64_t ts = 0;
+	if (!c->off.have_threads || !c->threadstore_var || !clr_rdptr(c, c->threadstore_var, &ts))
+		return 0;
+	return ts;
+}
+
+/* A pointer global of the descriptor: the address of the variable. */
+static uint64_t thread_var(struct clr *c, const char *name, uint64_t legacy_var)
+{
+	uint64_t var = legacy_var, th = 0;
+	if (!legacy_threads(c) && (!c->desc || !clr_desc_global(c->desc, name, &var)))
+		return 0;
+	if (!var || !clr_rdptr(c, var, &th))
+		return 0;
+	return th;
+}
+
+enum ch_status clr_thread_store(struct clr *c, struct clr_thread_store *out,
+				struct ch_err *err)
+{
+	const char *dp = dump_path(as_dump(c->a));
+	memset(out, 0, sizeof *out);
+	if (!c->off.have_threads || !c->threadstore_var)
+		return ch_set_error(err, CH_EUNSUPPORTED,
+				    "%s: this runtime does not describe its threads", dp);
+	out->addr = thread_store_addr(c);
+	if (!out->addr)
+		return ch_set_error(err, CH_ECORRUPT,
+				    "%s: the ThreadStore pointer at 0x%" PRIx64 " cannot be read", dp,
+				    c->threadstore_var);
+	/* ThreadCount, then the unstarted, background, pending and dead
+	 * counts, each a u32 */
+	static const char *const names[] = { "ThreadCount", "UnstartedCount", "BackgroundCount",
+					     "PendingCount", "DeadCount" };
+	uint32_t *dst[] = { &out->count, &out->unstarted, &out->background, &out->pending,
+			    &out->dead };
+	out->counts = true;
+	for (size_t i = 0; i < 5; i++) {
+		uint32_t off = 0;
+		if (legacy_threads(c)) {
+			if (!c->off.ts_count)
+				out->counts = false;
+			off = i == 0 ? c->off.ts_count : c->off.ts_unstarted + 4 * (uint32_t)(i - 1);
+		} else if (!off_of(c, "ThreadStore", names[i], &off)) {
+			out->counts = false;
+		}
+		if (out->counts && !as_u32(c->a, out->addr + off, dst[i]))
+			out->counts = false;
+	}
+	if (!out->counts)
+		out->count = out->unstarted = out->background = out->pending = out->dead = 0;
+	out->finalizer = thread_var(c, "FinalizerThread", c->finalizer_var);
+	out->gc = thread_var(c, "GCThread", c->gcthread_var);
+	return CH_OK;
+}
+
+enum ch_status clr_thread_list(struct clr *c, uint64_t *out, size_t max, size_t *n,
+			       struct ch_err *err)
+{
+	const struct clr_off *o = &c->off;
+	const char *dp = dump_path(as_dump(c->a));
+	struct clr_thread_store ts;
+	*n = 0;
+	enum ch_status st = clr_thread_store(c, &ts, err);
+	if (st != CH_OK)
+		return st;
+	/* a link less unlink is its Thread; the Thread's next link is at
+	 * next_at */
+	uint32_t unlink = legacy_threads(c) ? o->th_before_link : o->th_unlink;
+	uint32_t next_at = legacy_threads(c) ? o->th_before_link : o->th_link;
+	size_t cap = ts.counts && ts.count < CLR_MAX_THREADS ? ts.count : CLR_MAX_THREADS;
+	uint64_t link;
+	if (!clr_rdptr(c, ts.addr + o->ts_first, &link))
+		return ch_set_error(err, CH_ECORRUPT,
+				    "%s: the thread list head at 0x%" PRIx64 " cannot be read", dp,
+				    ts.addr + o->ts_first);
+	size_t k = 0;
+	while (link) {
+		if (k == cap)
+			return ch_set_error(err, CH_ECORRUPT,
+					    "%s: the thread list runs past %zu threads%s", dp, cap,
+					    ts.counts ? " (ThreadStore's count)" : "");
+		if (link < unlink)
+			return ch_set_error(err, CH_ECORRUPT,
+					    "%s: thread list link %zu (0x%" PRIx64 ") is no thread", dp, k,
+					    link);
+		uint64_t th = link - unlink;
+		if (*n < max)
+			out[(*n)++] = th;
+		k++;
+		if (!clr_rdptr(c, th + next_at, &link))
+			return ch_set_error(err, CH_ECORRUPT,
+					    "%s: the link of thread %zu (Thread 0x%" PRIx64
+					    ") cannot be read", dp, k - 1, th);
+	}
+	if (ts.counts && k != ts.count)
+		return ch_set_error(err, CH_ECORRUPT,
+				    "%s: the thread list ends after %zu of the ThreadStore's %u threads",
+				    dp, k, ts.count);
+	return CH_OK;
+}
+
+bool clr_thread_alloc_ctx(struct clr *c, uint64_t thread, struct clr_alloc_ctx *out)
+{
+	const struct clr_off *o = &c->off;
+	uint64_t ctx = 0, rtl;
+	out->ptr = out->limit = 0;
+	if (!o->have_threads)
+		return false;
+	if (o->ctx_before_link)
+		ctx = thread + (legacy_threads(c) ? o->th_before_link : o->th_unlink) - o->ctx_before_link;
+	else if (clr_rdptr(c, thread + o->th_rtl, &rtl) && rtl)
+		ctx = rtl + o->rtl_ctx + o->eeac_gc;
+	return ctx && clr_rdptr(c, ctx + o->gcac_ptr, &out->ptr) &&
+	       clr_rdptr(c, ctx + o->gcac_limit, &out->limit);
 }
 
 /* Where thread statics are: the descriptor's offsets, or for 9.0.20

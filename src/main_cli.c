@@ -7,6 +7,7 @@
  *   clrheap show DUMP ADDR [--depth N] [--max-items N] [--max-string N] [--search DIR]
  *   clrheap statics DUMP --type NAME [--depth N] [--search DIR]
  *   clrheap refs|referrers|gcroot|retained ...   the object graph (main_graph.c)
+ *   clrheap threads DUMP [--json] [--search DIR]   managed threads (main_threads.c)
  *   clrheap facts ...   built-in runtime facts (main_facts.c)
  *
  * Every failure prints one line on stderr and exits non-zero. */
@@ -23,6 +24,7 @@
 #include "jw.h"
 #include "main_facts.h"
 #include "main_graph.h"
+#include "main_threads.h"
 #include "val.h"
 
 #define MAX_SEARCH 16
@@ -61,6 +63,7 @@ static void usage(FILE *f)
 	      "       clrheap referrers DUMP ADDR [--search DIR]\n"
 	      "       clrheap gcroot DUMP ADDR [--json] [--search DIR]\n"
 	      "       clrheap retained DUMP [ADDR|--all] [--no-stack-roots] [--no-static-roots] [--search DIR]\n"
+	      "       clrheap threads DUMP [--json] [--search DIR]\n"
 	      "       clrheap facts --list | FILE [--pack NAME --file PATH --version V --out DIR] | --check FILE...\n"
 	      "Reads the managed heap of a .NET process dump without the DAC.\n",
 	      f);
@@ -615,6 +618,15 @@ static int cmd_statics(struct cli *c)
 	return rc;
 }
 
+/* threads needs the runtime, not the heap: it reads dumps without one. */
+static int cmd_threads(struct cli *c)
+{
+	if (clr_open(c->a, &c->c, &c->err) != CH_OK ||
+	    main_threads(c->c, c->dump_path, c->json, &c->err) != 0)
+		return fail(c);
+	return 0;
+}
+
 static int cmd_graph(struct cli *c)
 {
 	struct main_graph_args a = { c->cmd, c->dump_path, c->addr, c->all, c->json,
@@ -646,7 +658,8 @@ int main(int argc, char **argv)
 	bool objects = strcmp(c.cmd, "objects") == 0, show = strcmp(c.cmd, "show") == 0;
 	bool statics = strcmp(c.cmd, "statics") == 0;
 	bool graph = is_graph_cmd(c.cmd);
-	if (!info && !stat && !types && !objects && !show && !statics && !graph) {
+	bool threads = strcmp(c.cmd, "threads") == 0;
+	if (!info && !stat && !types && !objects && !show && !statics && !graph && !threads) {
 		fprintf(stderr, "clrheap: unknown command %s\n", c.cmd);
 		usage(stderr);
 		return 2;
@@ -655,6 +668,8 @@ int main(int argc, char **argv)
 		rc = fail(&c);
 	else if (info)
 		rc = cmd_info(&c);
+	else if (threads)
+		rc = cmd_threads(&c);
 	else if (open_heap(&c) != CH_OK)
 		rc = fail(&c);
 	else if (stat)

@@ -114,6 +114,7 @@ static class Program
 				case "refs": return Graph.Refs(rt, stdout);
 				case "roots": return Graph.Roots(rt, stdout);
 				case "dominators": return Graph.Dominators(rt, noStack, check, stdout);
+				case "threads": return Threads.Run(rt, stdout);
 				default: return Usage();
 			}
 		}
