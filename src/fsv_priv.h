@@ -31,29 +31,37 @@ enum fsv_kind {
 	FK_ROOT = 1, FK_README, FK_DUMP_JSON, FK_STAT_TSV, FK_TYPES, FK_OBJECTS,
 	FK_ROOTS, FK_MODULES, FK_RETAINED_TSV,
 	FK_ROOTS_STATICS, FK_ROOTS_STACK, /* roots/statics/, roots/stack/ (fsv_groots.c) */
+	FK_THREADS,                       /* threads/ (fsv_threads.c) */
+	FK_EXCEPTIONS, FK_EXC_BY_TYPE,    /* exceptions/, exceptions/by-type.tsv */
+	FK_INSPECTIONS,                   /* inspections/ */
+	FK_ASYNC, FK_ASYNC_CHAINS,        /* async/, async/chains.txt */
 	FK_FIXED_END,
 	/* payload: index in the type table */
-	FK_TYPE = 16, FK_TYPE_JSON, FK_TYPE_FIELDS, FK_TYPE_BASE, FK_TYPE_INST,
+	FK_TYPE = 32, FK_TYPE_JSON, FK_TYPE_FIELDS, FK_TYPE_BASE, FK_TYPE_INST,
 	FK_TYPE_JSONL, FK_TYPE_STATICS, FK_TYPE_THREADS,
 	FK_TYPE_THREAD, /* payload: type index << 16 | thread index */
 	FK_RSTAT_TYPE,  /* roots/statics/<Type>/: payload type index */
 	/* payload: an object address (FK_ALIAS: any address inside one) */
-	FK_OBJ = 32, FK_OBJ_TYPE, FK_OBJ_JSON, FK_OBJ_ADDR, FK_OBJ_SIZE,
+	FK_OBJ = 48, FK_OBJ_TYPE, FK_OBJ_JSON, FK_OBJ_ADDR, FK_OBJ_SIZE,
 	FK_OBJ_LENGTH, FK_INST, FK_ALIAS, FK_OBJ_ITEMS,
 	FK_PAIR, /* payload: a collection's id << 32 | an item's index (fsv_items.c) */
 	FK_OBJ_REFS, FK_OBJ_REFERRERS, FK_OBJ_GCROOT, FK_OBJ_GCROOT_JSON, FK_OBJ_RETAINED,
 	FK_OBJ_DOMINATOR, /* the graph (fsv_graph.c) */
 	/* payload: index in the module table */
-	FK_MOD = 48, FK_MOD_PATH, FK_MOD_BASE, FK_MOD_SIZE, FK_MOD_VERSION,
+	FK_MOD = 72, FK_MOD_PATH, FK_MOD_BASE, FK_MOD_SIZE, FK_MOD_VERSION,
 	/* payload: handle kind index; handle address */
-	FK_ROOT_KIND = 56, FK_ROOT_LINK,
+	FK_ROOT_KIND = 80, FK_ROOT_LINK,
 	FK_DEP_PAIR, FK_DEP_PRIMARY, FK_DEP_SECONDARY, /* payload: handle address */
 	FK_GRAPH_LINK, /* in .refs/ and .referrers/: payload the object linked to */
 	FK_RSTACK_THREAD, /* roots/stack/<osid>/: payload the OS thread id */
 	FK_ROOT_GLINK,    /* roots/statics/<T>/<f>, roots/stack/<osid>/<a>: payload the root's index */
-	FK_SLOT = 64, /* shapes >= FSV_SHAPE_FIRST */
+	/* threads/<osid>/ and its entries (fsv_threads.c): payload the OS id */
+	FK_THR = 96,
+	/* exceptions/ (104..111), inspections/ (112..119), async/ (120..127) */
+	FK_EXC_FIRST = 104, FK_INSP_FIRST = 112, FK_ASYNC_FIRST = 120,
+	FK_SLOT = 128, /* shapes >= FSV_SHAPE_FIRST */
 };
-#define FSV_SHAPE_FIRST 64u
+#define FSV_SHAPE_FIRST 128u
 #define FSV_SHAPE_LIMIT 65536u
 
 /* Where a slot node sits: under objects/, under types/<T>/statics/, or
