@@ -74,6 +74,13 @@ struct graph_root {
 	uint8_t kind;    /* enum graph_root_kind */
 };
 
+/* The stack words the conservative scan reads for thread t: from its
+ * stack pointer (aligned down to ps, into *sp) to the end of the memory
+ * the dump holds there, at most 64 MB, and on Windows not past the TEB's
+ * stack base. Returns the bytes at *p. */
+size_t graph_stack_span(struct as *a, const struct dump_thread *t, unsigned ps, uint64_t *sp,
+			const uint8_t **p);
+
 struct graph_opts {
 	bool no_stack_roots; /* leave thread stacks out of the roots */
 	bool no_static_roots; /* leave static fields out (they are reachable from

@@ -76,6 +76,7 @@ void fsv_close(struct fsv *v)
 	free(v->root_mts);
 	free(v->stack_tids);
 	free(v->threads);
+	thr_close(v->thr);
 	free(v->mods);
 	fsv_free_names(v->modnames, v->nmods);
 	pthread_mutex_destroy(&v->types_lock);

@@ -10,11 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct { const char *name; enum fsv_kind kind; } root_ents[] = {
-	{ "README.txt", FK_README }, { "dump.json", FK_DUMP_JSON },
-	{ "stat.tsv", FK_STAT_TSV }, { "types", FK_TYPES },
-	{ "objects", FK_OBJECTS }, { "roots", FK_ROOTS }, { "modules", FK_MODULES },
-	{ "retained.tsv", FK_RETAINED_TSV },
+static const struct { const char *name; enum fsv_kind kind; mode_t mode; } root_ents[] = {
+	{ "README.txt", FK_README, S_IFREG }, { "dump.json", FK_DUMP_JSON, S_IFREG },
+	{ "stat.tsv", FK_STAT_TSV, S_IFREG }, { "types", FK_TYPES, S_IFDIR },
+	{ "objects", FK_OBJECTS, S_IFDIR }, { "roots", FK_ROOTS, S_IFDIR },
+	{ "modules", FK_MODULES, S_IFDIR }, { "retained.tsv", FK_RETAINED_TSV, S_IFREG },
+	{ "threads", FK_THREADS, S_IFDIR },
 };
 #define NROOT (sizeof root_ents / sizeof root_ents[0])
 
@@ -295,6 +296,8 @@ int fsv_dir_lookup(struct fsv *v, const struct fsv_node *dir, const char *name,
 		return fsvg_lookup(v, dir, name, ino);
 	case FK_ROOTS_STATICS: case FK_ROOTS_STACK: case FK_RSTAT_TYPE: case FK_RSTACK_THREAD:
 		return fsvr_lookup(v, dir, name, ino);
+	case FK_THREADS: case FK_THR:
+		return fsvt_lookup(v, dir, name, ino);
 	case FK_PAIR:
 		return fsvi_pair_lookup(v, dir->pl, name, ino);
 	case FK_MODULES:
@@ -490,8 +493,7 @@ int fsv_readdir(struct fsv *v, uint64_t ino, uint64_t off, bool plus,
 	case FK_ROOT:
 		for (uint64_t i = pos; i < NROOT; i++)
 			if (!emit(&rd, root_ents[i].name, fsv_ino(0, root_ents[i].kind),
-				  root_ents[i].kind >= FK_TYPES && root_ents[i].kind != FK_RETAINED_TSV ? S_IFDIR : S_IFREG,
-				  -1, i + 3))
+				  root_ents[i].mode, -1, i + 3))
 				return 0;
 		return 0;
 	case FK_TYPES:
@@ -593,6 +595,8 @@ int fsv_readdir(struct fsv *v, uint64_t ino, uint64_t off, bool plus,
 		return fsvg_list(v, &dir, pos, item_entry, &rd);
 	case FK_ROOTS_STATICS: case FK_ROOTS_STACK: case FK_RSTAT_TYPE: case FK_RSTACK_THREAD:
 		return fsvr_list(v, &dir, pos, item_entry, &rd);
+	case FK_THREADS: case FK_THR:
+		return fsvt_list(v, &dir, pos, item_entry, &rd);
 	case FK_PAIR:
 		return fsvi_pair_list(v, dir.pl, pos, item_entry, &rd);
 	case FK_MODULES:

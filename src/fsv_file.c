@@ -117,10 +117,12 @@ int fsv_link_target(struct fsv *v, const struct fsv_node *n, struct val_buf *b)
 		fsv_buf_str(b, hex);
 		break;
 	case FK_ROOT_LINK: case FK_DEP_PRIMARY: case FK_DEP_SECONDARY: case FK_ROOT_GLINK:
-		/* roots/<kind>/<slot>, or one folder down (a dependent pair,
-		   roots/statics/<Type>/, roots/stack/<osid>/) */
+	case FK_THR_OBJECT: case FK_THR_EXC:
+		/* roots/<kind>/<slot>, threads/<osid>/thread, or one folder down
+		   (a dependent pair, roots/statics/<Type>/, roots/stack/<osid>/) */
 		fsv_fmt_addr(v, n->target, hex);
-		fsv_buf_str(b, n->kind == FK_ROOT_LINK ? "../../objects/" : "../../../objects/");
+		fsv_buf_str(b, n->kind == FK_ROOT_LINK || n->kind == FK_THR_OBJECT || n->kind == FK_THR_EXC
+				       ? "../../objects/" : "../../../objects/");
 		fsv_buf_str(b, hex);
 		break;
 	case FK_SLOT: {
@@ -418,6 +420,7 @@ static bool cheap(const struct fsv_node *n)
 	switch (n->kind) {
 	case FK_DUMP_JSON: case FK_STAT_TSV: case FK_OBJ_JSON: case FK_MOD_VERSION: case FK_TYPE_JSON:
 	case FK_RETAINED_TSV: case FK_OBJ_GCROOT: case FK_OBJ_GCROOT_JSON: case FK_OBJ_RETAINED:
+	case FK_THR_STACK:
 		return false;
 	default:
 		return true;
@@ -451,6 +454,9 @@ static int render(struct fsv *v, const struct fsv_node *n, struct val_buf *b)
 		break;
 	case FK_RETAINED_TSV: case FK_OBJ_GCROOT: case FK_OBJ_GCROOT_JSON: case FK_OBJ_RETAINED:
 		r = fsvg_render(v, n, b);
+		break;
+	case FK_THR_JSON: case FK_THR_STACK:
+		r = fsvt_render(v, n, b);
 		break;
 	case FK_SLOT:
 		if (!fsvv_text(v, &n->slot, b))

@@ -103,6 +103,8 @@ int fsv_node(struct fsv *v, uint64_t ino, struct fsv_node *n)
 	}
 	case FK_RSTAT_TYPE: case FK_RSTACK_THREAD: case FK_ROOT_GLINK:
 		return fsvr_node(v, n);
+	case FK_THR: case FK_THR_JSON: case FK_THR_OBJECT: case FK_THR_EXC: case FK_THR_STACK:
+		return fsvt_node(v, n);
 	case FK_PAIR:
 		return fsvi_pair(v, n->pl, &n->target) ? 0 : -ENOENT;
 	case FK_ALIAS:
@@ -144,10 +146,12 @@ mode_t fsv_node_mode(const struct fsv_node *n)
 	case FK_OBJ_ITEMS: case FK_PAIR: case FK_MOD: case FK_ROOT_KIND: case FK_DEP_PAIR:
 	case FK_OBJ_REFS: case FK_OBJ_REFERRERS:
 	case FK_ROOTS_STATICS: case FK_ROOTS_STACK: case FK_RSTAT_TYPE: case FK_RSTACK_THREAD:
+	case FK_THREADS: case FK_THR:
 		return S_IFDIR;
 	case FK_TYPE_BASE: case FK_OBJ_TYPE: case FK_INST: case FK_ALIAS:
 	case FK_ROOT_LINK: case FK_DEP_PRIMARY: case FK_DEP_SECONDARY:
 	case FK_GRAPH_LINK: case FK_OBJ_DOMINATOR: case FK_ROOT_GLINK:
+	case FK_THR_OBJECT: case FK_THR_EXC:
 		return S_IFLNK;
 	case FK_SLOT:
 		return n->vk == VAL_STRUCT ? S_IFDIR : n->vk == VAL_OBJECT ? S_IFLNK : S_IFREG;

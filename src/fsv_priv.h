@@ -21,6 +21,7 @@
 #include "fsv.h"
 #include "graph.h"
 #include "heap.h"
+#include "thr.h"
 #include "val.h"
 
 struct fsv_node;
@@ -56,7 +57,7 @@ enum fsv_kind {
 	FK_RSTACK_THREAD, /* roots/stack/<osid>/: payload the OS thread id */
 	FK_ROOT_GLINK,    /* roots/statics/<T>/<f>, roots/stack/<osid>/<a>: payload the root's index */
 	/* threads/<osid>/ and its entries (fsv_threads.c): payload the OS id */
-	FK_THR = 96,
+	FK_THR = 96, FK_THR_JSON, FK_THR_OBJECT, FK_THR_EXC, FK_THR_STACK,
 	/* exceptions/ (104..111), inspections/ (112..119), async/ (120..127) */
 	FK_EXC_FIRST = 104, FK_INSP_FIRST = 112, FK_ASYNC_FIRST = 120,
 	FK_SLOT = 128, /* shapes >= FSV_SHAPE_FIRST */
@@ -163,6 +164,16 @@ int fsvr_lookup(struct fsv *v, const struct fsv_node *dir, const char *name, uin
 int fsvr_list(struct fsv *v, const struct fsv_node *dir, uint64_t pos, fsvi_fill_fn fn,
 	      void *arg);
 
+/* ---- threads/ (fsv_threads.c) ---- */
+
+/* Checks and resolves FK_THR*; the children of threads/ and of
+ * threads/<osid>/, their listings, and thread.json and stack.tsv. */
+int fsvt_node(struct fsv *v, struct fsv_node *n);
+int fsvt_lookup(struct fsv *v, const struct fsv_node *dir, const char *name, uint64_t *ino);
+int fsvt_list(struct fsv *v, const struct fsv_node *dir, uint64_t pos, fsvi_fill_fn fn,
+	      void *arg);
+int fsvt_render(struct fsv *v, const struct fsv_node *n, struct val_buf *b);
+
 /* ---- the type table (fsv.c) ---- */
 
 struct fsv_tent {
@@ -234,6 +245,9 @@ struct fsv {
 	bool threads_done;
 	struct clr_thread *threads;
 	size_t nthreads;
+	/* threads/ (fsv_threads.c): the runtime's thread list, read once */
+	bool thr_done;
+	struct thr_list *thr;
 	/* modules */
 	bool mods_done;
 	const struct dump_module **mods;

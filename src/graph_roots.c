@@ -179,6 +179,21 @@ static void handle_roots(struct rootv *v)
 	free(hs);
 }
 
+size_t graph_stack_span(struct as *a, const struct dump_thread *t, unsigned ps, uint64_t *sp,
+			const uint8_t **p)
+{
+	*sp = t->sp & ~(uint64_t)(ps - 1);
+	size_t span = *sp ? as_span(a, *sp, p) : 0;
+	if (span > MAX_STACK)
+		span = MAX_STACK;
+	/* Windows: NT_TIB's StackBase ends the stack; the next thread's stack
+	 * may follow in the same run of memory */
+	uint64_t base;
+	if (t->teb && as_ptrv(a, t->teb + ps, &base) && base > *sp && base - *sp < span)
+		span = (size_t)(base - *sp);
+	return span;
+}
+
 static void stack_roots(struct rootv *v)
 {
 	struct graph *g = v->g;
@@ -186,11 +201,9 @@ static void stack_roots(struct rootv *v)
 	const struct dump_thread *th = dump_threads(as_dump(g->a), &nth);
 	uint64_t lo = g->n ? g->addr[0] : 0, hi = g->n ? g->addr[g->n - 1] : 0;
 	for (size_t k = 0; k < nth && !v->oom; k++) {
-		uint64_t sp = th[k].sp & ~(uint64_t)(g->ps - 1);
+		uint64_t sp;
 		const uint8_t *p;
-		size_t span = sp ? as_span(g->a, sp, &p) : 0;
-		if (span > MAX_STACK)
-			span = MAX_STACK;
+		size_t span = graph_stack_span(g->a, &th[k], g->ps, &sp, &p);
 		size_t first = v->n;
 		for (size_t at = 0; at + g->ps <= span; at += g->ps) {
 			uint64_t w = 0;

@@ -207,9 +207,11 @@ static void test_root_and_types(void **state)
 	struct names ns;
 	list(x.v, FSV_ROOT_INO, 1000, false, &ns);
 	const char *want[] = { ".", "..", "README.txt", "dump.json", "stat.tsv", "types",
-			       "objects", "roots", "modules", "retained.tsv" };
-	assert_int_equal(ns.n, 10);
-	for (size_t i = 0; i < 10; i++)
+			       "objects", "roots", "modules", "retained.tsv", "threads" };
+	/* the entries in this order; folders added later come after them */
+	size_t nwant = sizeof want / sizeof want[0];
+	assert_true(ns.n >= nwant);
+	for (size_t i = 0; i < nwant; i++)
 		assert_string_equal(ns.v[i], want[i]);
 	names_free(&ns);
 
@@ -786,6 +788,46 @@ static void test_roots_modules(void **state)
 	vfx_close(&x);
 }
 
+/* threads/: the zoo's four threads by OS id (the ThreadStore's), each
+ * with thread.json; the main thread has a Thread object and a stack, the
+ * thread pool's gate thread none; a payload past the list is no node. */
+static void test_threads_dir(void **state)
+{
+	(void)state;
+	struct vfx x;
+	vfx_open(&x, "zoo.full.dmp", 0);
+	struct names ns;
+	list(x.v, walk(x.v, "threads", NULL), 100, true, &ns);
+	assert_int_equal(ns.n, 2 + 4);
+	char path[256], target[256];
+	snprintf(path, sizeof path, "threads/%s", ns.v[2]);
+	names_free(&ns);
+	list(x.v, walk(x.v, path, NULL), 100, true, &ns);
+	assert_true(has(&ns, "thread.json") && has(&ns, "thread") && has(&ns, "stack.tsv"));
+	assert_false(has(&ns, "exception"));
+	names_free(&ns);
+	size_t len, l2 = strlen(path);
+	snprintf(path + l2, sizeof path - l2, "/thread.json");
+	char *j = slurp(x.v, walk(x.v, path, NULL), 100, &len);
+	assert_non_null(strstr(j, "\"managed_id\":1,"));
+	assert_true(len && j[len - 1] == '\n');
+	free(j);
+	snprintf(path + l2, sizeof path - l2, "/thread");
+	assert_int_equal(fsv_readlink(x.v, walk(x.v, path, NULL), target, sizeof target), 0);
+	assert_int_equal(strncmp(target, "../../objects/", 14), 0);
+	snprintf(path + l2, sizeof path - l2, "/stack.tsv");
+	j = slurp(x.v, walk(x.v, path, NULL), 100, &len);
+	assert_int_equal(strncmp(j, "slot\tobject\ttype\n0x", 19), 0);
+	free(j);
+	struct stat st;
+	assert_int_equal(fsv_getattr(x.v, fsv_ino(FK_THR, 4), &st), -ENOENT);
+	assert_int_equal(fsv_getattr(x.v, fsv_ino(FK_THR_JSON, 1000), &st), -ENOENT);
+	int err = 0;
+	assert_int_equal(walk(x.v, "threads/1", &err), 0);
+	assert_int_equal(err, -ENOENT);
+	vfx_close(&x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -803,6 +845,7 @@ int main(void)
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_items),
 		cmocka_unit_test(test_roots_modules),
+		cmocka_unit_test(test_threads_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

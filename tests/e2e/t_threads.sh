@@ -8,10 +8,21 @@
 #     order: its Thread*, OS id, managed id, System.Threading.Thread object,
 #     GC mode, state bits, last thrown exception and allocation context
 #     equal clrheap's; on Windows dumps also its stack base and limit (ClrMD
-#     reads them from the TEB; on Linux it gives none).
+#     reads them from the TEB; on Linux it gives none);
+#  3. through the mount (where FUSE works), on the zoo's dumps: threads/
+#     has a folder per thread, thread.json is the CLI's JSON of it, the
+#     links `thread` and `exception` point at its objects, and stack.tsv's
+#     objects are the ones roots/stack/<osid>/ links to.
 . "$(dirname "$0")/lib.sh"
+MOUNT=${MOUNT:-$BUILD/mount.clrheap}
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+m=$tmp/m
+cleanup() {
+	mountpoint -q "$m" 2>/dev/null && { fusermount3 -u "$m" 2>/dev/null || umount -l "$m"; }
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP PIPE
 oracle_build
 dumps="$(e2e_dumps) $(ls "$BUILD"/realprog/*.dmp 2>/dev/null) ${THREADS_DUMPS:-}"
 check "fixture dumps present" test -n "$(e2e_dumps)"
@@ -58,6 +69,59 @@ for d in $dumps; do
 		bad "$name: threads differ from ClrMD (< clrheap, > ClrMD):"; head -20 "$tmp/diff" | sed 's/^/    /' >&2
 	fi
 done
+# 3. threads/ in the mount
+mount_threads() {
+	local d=$1 name t osid want
+	name=$(basename "$d")
+	"$CLRHEAP" threads "$d" --json >"$tmp/json" 2>/dev/null || { bad "$name: clrheap threads"; return; }
+	mkdir -p "$m"
+	"$MOUNT" "$d" "$m" 2>"$tmp/merr" || { bad "$name: mount failed: $(head -c 300 "$tmp/merr")"; return; }
+	jq -r '.threads[] | if .os_id != 0 then (.os_id | tostring) else "managed-\(.managed_id)" end' \
+		"$tmp/json" >"$tmp/names"
+	ls -f "$m/threads" | grep -v '^\.\.\?$' >"$tmp/ls"
+	check "mount $name: threads/ lists every thread in the runtime's order" cmp -s "$tmp/names" "$tmp/ls"
+	local i=0 same=0 links=0 stacks=0
+	while read -r t; do
+		jq -c ".threads[$i]" "$tmp/json" >"$tmp/one"
+		jq -c . "$m/threads/$t/thread.json" >"$tmp/mj" 2>/dev/null
+		cmp -s "$tmp/one" "$tmp/mj" && same=$((same + 1))
+		for l in thread exception; do
+			want=$(jq -r ".threads[$i].$l" "$tmp/json")
+			if [ "$want" = null ]; then
+				[ ! -e "$m/threads/$t/$l" ] && links=$((links + 1))
+			elif [ "$(cat "$m/threads/$t/$l/.address" 2>/dev/null)" = "$want" ]; then
+				links=$((links + 1))
+			fi
+		done
+		osid=$(jq -r ".threads[$i].os_id" "$tmp/json")
+		if [ -f "$m/threads/$t/stack.tsv" ]; then
+			tail -n +2 "$m/threads/$t/stack.tsv" | cut -f2 | sed 's/^0x//' |
+				awk '{ printf "%016s\n", $0 }' | tr ' ' 0 | LC_ALL=C sort -u >"$tmp/st"
+			ls "$m/roots/stack/$osid" 2>/dev/null | LC_ALL=C sort -u >"$tmp/rs"
+			cmp -s "$tmp/st" "$tmp/rs" && stacks=$((stacks + 1))
+		else
+			stacks=$((stacks + 1))
+		fi
+		i=$((i + 1))
+	done <"$tmp/names"
+	check "mount $name: thread.json equals clrheap threads --json for $same of $i threads" test "$same" = "$i"
+	check "mount $name: the thread and exception links of $i threads" test "$links" = $((2 * i))
+	check "mount $name: stack.tsv's objects are roots/stack/<osid>/'s for $stacks of $i threads" \
+		test "$stacks" = "$i"
+	check "mount $name: stack.tsv has a header and some objects on the main thread" \
+		test "$(head -n1 "$m/threads/$(head -n1 "$tmp/names")/stack.tsv")" = "$(printf 'slot\tobject\ttype')"
+	fusermount3 -u "$m" 2>/dev/null || umount -l "$m"
+	echo "  mount $name: $i threads"
+}
+if [ -e /dev/fuse ] && command -v fusermount3 >/dev/null 2>&1; then
+	for d in "$BUILD"/dumps/zoo.full.dmp "$BUILD"/dumps/zoo-win-x64.full.dmp "$BUILD"/dumps/zoo-net8.full.dmp \
+		"$BUILD"/dumps/tasks.heap.dmp; do
+		[ -f "$d" ] && mount_threads "$d"
+	done
+else
+	echo "  no FUSE here: threads/ in the mount not checked" >&2
+fi
+
 # a file that is no dump: one line on stderr, exit status 1
 printf 'not a dump' >"$tmp/bogus.dmp"
 "$CLRHEAP" threads "$tmp/bogus.dmp" >"$tmp/out" 2>"$tmp/err"
