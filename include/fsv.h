@@ -44,6 +44,10 @@ struct fsv_opts {
 	unsigned uid, gid;       /* owner of every node */
 	int64_t mtime;           /* time of every node (the dump's mtime) */
 	unsigned max_read;       /* -o max_read=N given to libfuse, else 0 */
+	/* told of each build that took a second or more (the heap walk, the
+	 * per-type index, the graph): one line without a newline; NULL: none */
+	void (*log)(void *arg, const char *line);
+	void *log_arg;
 };
 
 /* Defaults: depth 3, a 64 MB cache, owner and time 0. */

@@ -3,9 +3,11 @@
 #include "fsv_priv.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_TYPES (1u << 24)
 
@@ -195,6 +197,38 @@ static int pair_cmp(const void *x, const void *y)
 	return a[0] < b[0] ? -1 : a[0] > b[0];
 }
 
+double fsv_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void fsv_log_slow(struct fsv *v, double t0, const char *fmt, ...)
+{
+	double s = fsv_now() - t0;
+	if (!v->o.log || s < 1.0)
+		return;
+	char what[200], line[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	snprintf(line, sizeof line, "%s: %s in %.1f s", v->dump_path, what, s);
+	v->o.log(v->o.log_arg, line);
+}
+
+enum ch_status fsv_instances(struct fsv *v, uint64_t mt, const uint64_t **addrs, size_t *n,
+			     struct ch_err *err)
+{
+	if (__atomic_exchange_n(&v->index_timed, true, __ATOMIC_ACQ_REL))
+		return heap_instances(v->h, mt, addrs, n, err);
+	double t0 = fsv_now();
+	enum ch_status st = heap_instances(v->h, mt, addrs, n, err);
+	fsv_log_slow(v, t0, "built the per-type index of the heap");
+	return st;
+}
+
 static enum ch_status build_types(struct fsv *v)
 {
 	const struct heap_stat_row *rows;
@@ -305,7 +339,9 @@ enum ch_status fsv_types(struct fsv *v)
 {
 	pthread_mutex_lock(&v->types_lock);
 	if (!v->types_done) {
+		double t0 = fsv_now();
 		v->types_st = build_types(v);
+		fsv_log_slow(v, t0, "walked the heap (%zu types)", v->ntypes);
 		v->types_done = true;
 	}
 	enum ch_status st = v->types_st;

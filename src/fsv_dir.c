@@ -460,7 +460,7 @@ static int list_objects(struct rd *rd, uint64_t off)
 		const uint64_t *addrs;
 		size_t n;
 		struct ch_err err;
-		if (heap_instances(v->h, v->types[ti].mt, &addrs, &n, &err) != CH_OK)
+		if (fsv_instances(v, v->types[ti].mt, &addrs, &n, &err) != CH_OK)
 			return -EIO;
 		for (; k < n; k++) {
 			fsv_fmt_addr(v, addrs[k], name);
@@ -520,7 +520,7 @@ int fsv_readdir(struct fsv *v, uint64_t ino, uint64_t off, bool plus,
 		struct ch_err err;
 		if (!dir.te->count)
 			return 0;
-		if (heap_instances(v->h, dir.te->mt, &addrs, &n, &err) != CH_OK)
+		if (fsv_instances(v, dir.te->mt, &addrs, &n, &err) != CH_OK)
 			return -EIO;
 		long len = (long)(strlen("../../../objects/") + v->hexw);
 		for (uint64_t i = pos; i < n; i++) {

@@ -707,7 +707,7 @@ int fsv_open_file(struct fsv *v, uint64_t ino, struct fsv_file **out, bool *stre
 		}
 		pthread_mutex_init(&f->s->lock, NULL);
 		if (n.te->count &&
-		    heap_instances(v->h, n.te->mt, &f->s->addrs, &f->s->n, &err) != CH_OK) {
+		    fsv_instances(v, n.te->mt, &f->s->addrs, &f->s->n, &err) != CH_OK) {
 			fsv_release(v, f);
 			return -EIO;
 		}

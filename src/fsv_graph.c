@@ -17,7 +17,9 @@ struct graph *fsv_graph(struct fsv *v)
 		struct graph_opts o = { 0 };
 		struct ch_err err = { 0 };
 		struct graph *g;
+		double t0 = fsv_now();
 		if (graph_build(v->h, &o, &g, &err) == CH_OK) {
+			fsv_log_slow(v, t0, "built the object graph");
 			fsvr_index(v, g);
 			__atomic_store_n(&v->graph, g, __ATOMIC_RELEASE);
 		}
@@ -162,7 +164,7 @@ bool fsvg_type(struct fsv *v, uint64_t mt, uint64_t *live, uint64_t *live_bytes,
 	const uint64_t *addrs;
 	size_t n;
 	struct ch_err err;
-	if (!g || heap_instances(v->h, mt, &addrs, &n, &err) != CH_OK)
+	if (!g || fsv_instances(v, mt, &addrs, &n, &err) != CH_OK)
 		return false;
 	*live = *live_bytes = 0;
 	for (size_t k = 0; k < n; k++) {

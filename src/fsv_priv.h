@@ -254,11 +254,21 @@ struct fsv {
 	char **modnames;
 	size_t nmods;
 
+	bool index_timed; /* fsv_instances: the first call was timed */
 	struct fsv_cache *cache;
 	struct fsv_itab *itab; /* .items/: walks kept, collection ids (fsv_items.c) */
 };
 
 /* ---- fsv.c ---- */
+/* Seconds on a monotonic clock. */
+double fsv_now(void);
+/* Tells o.log of a build that started at t0 when it took 1 s or more. */
+void fsv_log_slow(struct fsv *v, double t0, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* heap_instances; the first call, which builds the heap's per-type
+ * index, is timed for fsv_log_slow. */
+enum ch_status fsv_instances(struct fsv *v, uint64_t mt, const uint64_t **addrs, size_t *n,
+			     struct ch_err *err);
 /* qsort/bsearch order of uint64_t values, ascending. */
 int fsv_u64_cmp(const void *x, const void *y);
 /* The type table, built on first use (one heap walk). */

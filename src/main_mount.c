@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "as.h"
@@ -204,6 +205,17 @@ static bool parse_args(struct mnt *m, int argc, char **argv)
 	return true;
 }
 
+/* Builds that took a second or more: on stderr in the foreground (-f,
+ * -d), else to syslog, where a daemon's messages go. */
+static void log_line(void *arg, const char *line)
+{
+	const struct mnt *m = arg;
+	if (m->foreground)
+		fprintf(stderr, "mount.clrheap: %s\n", line);
+	else
+		syslog(LOG_INFO, "%s", line);
+}
+
 /* Opens the dump down to the heap; every failure is one line in m->err. */
 static enum ch_status open_dump(struct mnt *m)
 {
@@ -226,6 +238,8 @@ static enum ch_status open_dump(struct mnt *m)
 		m->fo.uid = getuid();
 		m->fo.gid = getgid();
 		m->fo.dump_path = m->dump_path;
+		m->fo.log = log_line;
+		m->fo.log_arg = m;
 		st = fsv_open(m->h, &m->fo, &m->v, &m->err);
 	}
 	return st;
