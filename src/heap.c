@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "as.h"
 #include "heap_priv.h"
@@ -19,15 +20,17 @@
 #define MAX_SEG_BYTES (1ull << 40)
 
 
-static void warn(struct heap *h, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void warn(struct heap *h, const char *fmt, ...)
+/* Warnings of one segment walked by a parallel walk's worker, kept apart
+ * and recorded in segment order once the walk is over, so that they read
+ * as a sequential walk gives them. */
+struct wdefer {
+	char **msg;
+	size_t n;
+};
+static _Thread_local struct wdefer *tl_defer;
+
+static void record(struct heap *h, const char *buf)
 {
-	char buf[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
 	pthread_mutex_lock(&h->lock);
 	bool dup = false;
 	for (size_t i = 0; i < h->nwarn && !dup; i++)
@@ -41,6 +44,28 @@ static void warn(struct heap *h, const char *fmt, ...)
 		}
 	}
 	pthread_mutex_unlock(&h->lock);
+}
+
+static void warn(struct heap *h, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void warn(struct heap *h, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	struct wdefer *d = tl_defer;
+	if (!d) {
+		record(h, buf);
+		return;
+	}
+	char **v = d->n < MAX_WARNINGS ? realloc(d->msg, (d->n + 1) * sizeof *v) : NULL;
+	if (v) {
+		d->msg = v;
+		if ((v[d->n] = strdup(buf)))
+			d->n++;
+	}
 }
 
 static bool rdptr(struct heap *h, uint64_t va, uint64_t *v)
@@ -524,6 +549,112 @@ static int row_cmp(const void *x, const void *y)
 	return a->mt < b->mt ? -1 : a->mt > b->mt;
 }
 
+/* The parallel count: workers take segments in turn, each counting into
+ * its own table; the tables are added up after. */
+#define STAT_WORKERS 8
+
+struct stat_job {
+	struct heap *h;
+	const struct clr_alloc_ctx *ctx;
+	size_t nctx;
+	size_t next; /* the next segment to take (atomic) */
+	struct wdefer *defer; /* per segment */
+};
+
+struct stat_worker {
+	struct stat_job *job;
+	struct stat_acc acc;
+	pthread_t th;
+	bool started;
+};
+
+static void *stat_run(void *arg)
+{
+	struct stat_worker *sw = arg;
+	struct stat_job *j = sw->job;
+	struct walker *w = calloc(1, sizeof *w);
+	if (!w) {
+		sw->acc.oom = true;
+		return NULL;
+	}
+	w->h = j->h;
+	for (;;) {
+		size_t i = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED);
+		if (i >= j->h->nsegs || sw->acc.oom)
+			break;
+		bool stop = false;
+		tl_defer = &j->defer[i];
+		walk_seg(w, &j->h->segs[i], j->h->segs[i].start, j->ctx, j->nctx, stat_add, &sw->acc, &stop);
+		tl_defer = NULL;
+	}
+	free(w);
+	return NULL;
+}
+
+static bool stat_merge(struct stat_acc *into, const struct stat_acc *from)
+{
+	for (size_t i = 0; i < from->cap; i++) {
+		const struct heap_stat_row *r = &from->v[i];
+		if (!r->mt)
+			continue;
+		if (!mt_table_reserve((void **)&into->v, &into->cap, into->n, sizeof *into->v))
+			return false;
+		struct heap_stat_row *e = mt_table_slot(into->v, into->cap, sizeof *e, r->mt);
+		if (!e->mt) {
+			e->mt = r->mt;
+			into->n++;
+		}
+		e->count += r->count;
+		e->bytes += r->bytes;
+	}
+	return true;
+}
+
+/* Counts every segment on up to the CPUs' number of threads; *s gets the
+ * sum. Warnings are recorded in segment order. */
+static void stat_walk(struct heap *h, struct stat_acc *s)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nw = cpus < 1 ? 1 : cpus > STAT_WORKERS ? STAT_WORKERS : (size_t)cpus;
+	if (nw > h->nsegs)
+		nw = h->nsegs;
+	struct stat_job j = { .h = h };
+	j.ctx = clr_alloc_contexts(h->c, &j.nctx);
+	j.defer = calloc(h->nsegs ? h->nsegs : 1, sizeof *j.defer);
+	struct stat_worker sw[STAT_WORKERS];
+	memset(sw, 0, sizeof sw);
+	if (nw <= 1 || !j.defer) {
+		free(j.defer);
+		heap_walk(h, stat_add, s);
+		return;
+	}
+	for (size_t k = 0; k < nw; k++) {
+		sw[k].job = &j;
+		sw[k].started = pthread_create(&sw[k].th, NULL, stat_run, &sw[k]) == 0;
+	}
+	/* a worker that could not start leaves its segments to the others,
+	 * and to this thread */
+	struct stat_worker self = { .job = &j };
+	stat_run(&self);
+	for (size_t k = 0; k < nw; k++)
+		if (sw[k].started)
+			pthread_join(sw[k].th, NULL);
+	*s = self.acc;
+	for (size_t k = 0; k < nw; k++) {
+		if (sw[k].acc.oom || !stat_merge(s, &sw[k].acc))
+			s->oom = true;
+		free(sw[k].acc.v);
+	}
+	for (size_t i = 0; i < h->nsegs; i++) {
+		for (size_t k = 0; k < j.defer[i].n; k++) {
+			record(h, j.defer[i].msg[k]);
+			free(j.defer[i].msg[k]);
+		}
+		free(j.defer[i].msg);
+	}
+	free(j.defer);
+}
+
 enum ch_status heap_stat(struct heap *h, const struct heap_stat_row **rows,
 			 size_t *n, struct ch_err *err)
 {
@@ -532,7 +663,7 @@ enum ch_status heap_stat(struct heap *h, const struct heap_stat_row **rows,
 	pthread_mutex_unlock(&h->lock);
 	if (!done) {
 		struct stat_acc s = { 0 };
-		heap_walk(h, stat_add, &s);
+		stat_walk(h, &s);
 		if (s.oom) {
 			free(s.v);
 			return ch_set_error(err, CH_ENOMEM, "out of memory counting objects");
