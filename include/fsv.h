@@ -104,6 +104,15 @@ ssize_t fsv_read(struct fsv *v, struct fsv_file *f, char *buf, size_t size,
 		 uint64_t off);
 void fsv_release(struct fsv *v, struct fsv_file *f);
 
+/* Resolves path (relative to the root; a leading "/" is the root too) as
+ * the kernel would on the mount: "." and ".." on the directories walked,
+ * symlinks on the way followed (at most FSV_MAX_LINKS), the last one too
+ * when follow is set or the path ends in "/". Fills *st with the node's
+ * attributes (st_ino its inode). Returns 0 or -ENOENT, -ENOTDIR, -ELOOP,
+ * -ENAMETOOLONG, -ENOMEM, -EIO. */
+#define FSV_MAX_LINKS 40
+int fsv_resolve(struct fsv *v, const char *path, bool follow, struct stat *st);
+
 /* The libfuse low-level operations; userdata is the struct fsv. Every
  * write operation answers EROFS. */
 const struct fuse_lowlevel_ops *fsv_fuse_ops(void);

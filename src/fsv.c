@@ -79,6 +79,9 @@ void fsv_close(struct fsv *v)
 	free(v->stack_tids);
 	free(v->threads);
 	thr_close(v->thr);
+	fsva_close(v);
+	fsvw_close(v);
+	fsve_close(v);
 	free(v->mods);
 	fsv_free_names(v->modnames, v->nmods);
 	pthread_mutex_destroy(&v->types_lock);

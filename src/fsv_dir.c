@@ -15,7 +15,8 @@ static const struct { const char *name; enum fsv_kind kind; mode_t mode; } root_
 	{ "stat.tsv", FK_STAT_TSV, S_IFREG }, { "types", FK_TYPES, S_IFDIR },
 	{ "objects", FK_OBJECTS, S_IFDIR }, { "roots", FK_ROOTS, S_IFDIR },
 	{ "modules", FK_MODULES, S_IFDIR }, { "retained.tsv", FK_RETAINED_TSV, S_IFREG },
-	{ "threads", FK_THREADS, S_IFDIR },
+	{ "threads", FK_THREADS, S_IFDIR }, { "async", FK_ASYNC, S_IFDIR },
+	{ "inspections", FK_INSPECTIONS, S_IFDIR }, { "exceptions", FK_EXCEPTIONS, S_IFDIR },
 };
 #define NROOT (sizeof root_ents / sizeof root_ents[0])
 
@@ -298,6 +299,12 @@ int fsv_dir_lookup(struct fsv *v, const struct fsv_node *dir, const char *name,
 		return fsvr_lookup(v, dir, name, ino);
 	case FK_THREADS: case FK_THR:
 		return fsvt_lookup(v, dir, name, ino);
+	case FK_ASYNC:
+		return fsva_lookup(v, name, ino);
+	case FK_INSPECTIONS:
+		return fsvw_lookup(v, name, ino);
+	case FK_EXCEPTIONS:
+		return fsve_lookup(v, name, ino);
 	case FK_PAIR:
 		return fsvi_pair_lookup(v, dir->pl, name, ino);
 	case FK_MODULES:
@@ -597,6 +604,12 @@ int fsv_readdir(struct fsv *v, uint64_t ino, uint64_t off, bool plus,
 		return fsvr_list(v, &dir, pos, item_entry, &rd);
 	case FK_THREADS: case FK_THR:
 		return fsvt_list(v, &dir, pos, item_entry, &rd);
+	case FK_ASYNC:
+		return fsva_list(v, pos, item_entry, &rd);
+	case FK_INSPECTIONS:
+		return fsvw_list(v, pos, item_entry, &rd);
+	case FK_EXCEPTIONS:
+		return fsve_list(v, pos, item_entry, &rd);
 	case FK_PAIR:
 		return fsvi_pair_list(v, dir.pl, pos, item_entry, &rd);
 	case FK_MODULES:

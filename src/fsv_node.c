@@ -105,6 +105,10 @@ int fsv_node(struct fsv *v, uint64_t ino, struct fsv_node *n)
 		return fsvr_node(v, n);
 	case FK_THR: case FK_THR_JSON: case FK_THR_OBJECT: case FK_THR_EXC: case FK_THR_STACK:
 		return fsvt_node(v, n);
+	case FK_INSP_FIRST:
+		return fsvw_node(v, n);
+	case FK_EXC_TXT:
+		return fsve_node(v, n);
 	case FK_PAIR:
 		return fsvi_pair(v, n->pl, &n->target) ? 0 : -ENOENT;
 	case FK_ALIAS:
@@ -146,7 +150,7 @@ mode_t fsv_node_mode(const struct fsv_node *n)
 	case FK_OBJ_ITEMS: case FK_PAIR: case FK_MOD: case FK_ROOT_KIND: case FK_DEP_PAIR:
 	case FK_OBJ_REFS: case FK_OBJ_REFERRERS:
 	case FK_ROOTS_STATICS: case FK_ROOTS_STACK: case FK_RSTAT_TYPE: case FK_RSTACK_THREAD:
-	case FK_THREADS: case FK_THR:
+	case FK_THREADS: case FK_THR: case FK_ASYNC: case FK_INSPECTIONS: case FK_EXCEPTIONS:
 		return S_IFDIR;
 	case FK_TYPE_BASE: case FK_OBJ_TYPE: case FK_INST: case FK_ALIAS:
 	case FK_ROOT_LINK: case FK_DEP_PRIMARY: case FK_DEP_SECONDARY:

@@ -35,7 +35,7 @@ enum fsv_kind {
 	FK_THREADS,                       /* threads/ (fsv_threads.c) */
 	FK_EXCEPTIONS, FK_EXC_BY_TYPE,    /* exceptions/, exceptions/by-type.tsv */
 	FK_INSPECTIONS,                   /* inspections/ */
-	FK_ASYNC, FK_ASYNC_CHAINS,        /* async/, async/chains.txt */
+	FK_ASYNC, FK_ASYNC_CHAINS, FK_ASYNC_BOXES, /* async/ (fsv_async.c) */
 	FK_FIXED_END,
 	/* payload: index in the type table */
 	FK_TYPE = 32, FK_TYPE_JSON, FK_TYPE_FIELDS, FK_TYPE_BASE, FK_TYPE_INST,
@@ -164,6 +164,36 @@ int fsvr_lookup(struct fsv *v, const struct fsv_node *dir, const char *name, uin
 int fsvr_list(struct fsv *v, const struct fsv_node *dir, uint64_t pos, fsvi_fill_fn fn,
 	      void *arg);
 
+/* ---- async/ (fsv_async.c) ---- */
+
+int fsva_lookup(struct fsv *v, const char *name, uint64_t *ino);
+int fsva_list(struct fsv *v, uint64_t pos, fsvi_fill_fn fn, void *arg);
+/* chains.txt and boxes.tsv */
+int fsva_render(struct fsv *v, const struct fsv_node *n, struct val_buf *b);
+void fsva_close(struct fsv *v);
+
+/* ---- exceptions/ (fsv_exc.c) ---- */
+
+/* exceptions/<addr>.txt: payload the exception object's address */
+#define FK_EXC_TXT FK_EXC_FIRST
+/* Checks FK_EXC_TXT; the children of exceptions/, its listing, and the
+ * text of <addr>.txt and by-type.tsv. */
+int fsve_node(struct fsv *v, struct fsv_node *n);
+int fsve_lookup(struct fsv *v, const char *name, uint64_t *ino);
+int fsve_list(struct fsv *v, uint64_t pos, fsvi_fill_fn fn, void *arg);
+int fsve_render(struct fsv *v, const struct fsv_node *n, struct val_buf *b);
+void fsve_close(struct fsv *v);
+
+/* ---- inspections/ (fsv_insp.c) ---- */
+
+/* Checks FK_INSP_FIRST (inspections/<name>.tsv, payload the insp_kind);
+ * the listing of inspections/ and the files' text. */
+int fsvw_node(struct fsv *v, struct fsv_node *n);
+int fsvw_lookup(struct fsv *v, const char *name, uint64_t *ino);
+int fsvw_list(struct fsv *v, uint64_t pos, fsvi_fill_fn fn, void *arg);
+int fsvw_render(struct fsv *v, const struct fsv_node *n, struct val_buf *b);
+void fsvw_close(struct fsv *v);
+
 /* ---- threads/ (fsv_threads.c) ---- */
 
 /* Checks and resolves FK_THR*; the children of threads/ and of
@@ -248,6 +278,15 @@ struct fsv {
 	/* threads/ (fsv_threads.c): the runtime's thread list, read once */
 	bool thr_done;
 	struct thr_list *thr;
+	/* async/ (fsv_async.c): the state machines, found once */
+	bool asy_done;
+	struct asy_list *asy;
+	/* exceptions/ (fsv_exc.c): the exception objects, found once */
+	bool exc_done;
+	struct exc_list *exc;
+	/* inspections/ (fsv_insp.c): made on first use */
+	bool insp_done;
+	struct fsvw *insp;
 	/* modules */
 	bool mods_done;
 	const struct dump_module **mods;

@@ -8,9 +8,14 @@
  *   clrheap statics DUMP --type NAME [--depth N] [--search DIR]
  *   clrheap refs|referrers|gcroot|retained ...   the object graph (main_graph.c)
  *   clrheap threads DUMP [--json] [--search DIR]   managed threads (main_threads.c)
+ *   clrheap async DUMP [--json] [--search DIR]     async state machines and their chains
+ *   clrheap exceptions DUMP [--type T] [--json]   exception objects, like !pe (main_exceptions.c)
  *   clrheap facts ...   built-in runtime facts (main_facts.c)
+ *   clrheap ls|cat|readlink|find|tar DUMP [PATH...]   the mount's tree (main_tree.c)
+ *   clrheap help [COMMAND], clrheap --version
  *
- * Every failure prints one line on stderr and exits non-zero. */
+ * Every failure prints one line on stderr; exit status 0 success, 1 bad
+ * input (a dump or path that cannot be read), 2 usage. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -21,11 +26,16 @@
 #include "clr.h"
 #include "dump.h"
 #include "heap.h"
+#include "asy.h"
 #include "jw.h"
 #include "main_facts.h"
 #include "main_graph.h"
 #include "main_threads.h"
+#include "main_exceptions.h"
+#include "main_inspect.h"
+#include "main_tree.h"
 #include "val.h"
+#include "version.h"
 
 #define MAX_SEARCH 16
 
@@ -41,6 +51,7 @@ struct cli {
 	uint64_t max_items;
 	uint32_t max_string;
 	bool all;           /* objects --all, refs --all, retained --all */
+	size_t limit;       /* inspect --limit N */
 	bool no_stack_roots, no_static_roots;
 	const char *search[MAX_SEARCH];
 	int nsearch;
@@ -64,9 +75,16 @@ static void usage(FILE *f)
 	      "       clrheap gcroot DUMP ADDR [--json] [--search DIR]\n"
 	      "       clrheap retained DUMP [ADDR|--all] [--no-stack-roots] [--no-static-roots] [--search DIR]\n"
 	      "       clrheap threads DUMP [--json] [--search DIR]\n"
+	      "       clrheap async DUMP [--json] [--search DIR]\n"
+	      "       clrheap exceptions DUMP [--type T] [--json] [--search DIR]\n"
+	      "       clrheap inspect DUMP [NAME] [--limit N] [--search DIR]\n"
+	      "       clrheap diff DUMP_A DUMP_B [--json] [--search DIR]\n"
 	      "       clrheap facts --list | FILE [--pack NAME --file PATH --version V --out DIR] | --check FILE...\n"
-	      "Reads the managed heap of a .NET process dump without the DAC.\n",
-	      f);
+	      , f);
+	main_tree_usage(NULL, f);
+	fputs("       clrheap help [COMMAND] | --version\n"
+	      "Reads the managed heap of a .NET process dump without the DAC.\n"
+	      "Exit status: 0 success, 1 bad input, 2 usage.\n", f);
 }
 
 static int fail(struct cli *c)
@@ -131,6 +149,10 @@ static bool parse_args(struct cli *c, int argc, char **argv)
 			if (!arg_number(c, s, argv[++i], 1, VAL_MAX_STRING, &n))
 				return false;
 			c->max_string = (uint32_t)n;
+		} else if (strcmp(s, "--limit") == 0 && i + 1 < argc) {
+			if (!arg_number(c, s, argv[++i], 0, 100000000, &n))
+				return false;
+			c->limit = n;
 		} else if (strcmp(s, "--search") == 0 && i + 1 < argc) {
 			if (c->nsearch == MAX_SEARCH) {
 				ch_set_error(&c->err, CH_EARG, "too many --search folders");
@@ -142,7 +164,8 @@ static bool parse_args(struct cli *c, int argc, char **argv)
 			return false;
 		} else if (!c->dump_path) {
 			c->dump_path = s;
-		} else if (!c->addr && (strcmp(c->cmd, "show") == 0 || is_graph_cmd(c->cmd))) {
+		} else if (!c->addr && (strcmp(c->cmd, "show") == 0 || is_graph_cmd(c->cmd) ||
+					strcmp(c->cmd, "inspect") == 0 || strcmp(c->cmd, "diff") == 0)) {
 			c->addr = s;
 		} else {
 			ch_set_error(&c->err, CH_EARG, "unexpected argument %s", s);
@@ -627,6 +650,45 @@ static int cmd_threads(struct cli *c)
 	return 0;
 }
 
+static void out_stdout(void *arg, const char *p, size_t n)
+{
+	fwrite(p, 1, n, arg);
+}
+
+/* async: the chains as !dumpasync --coalesce prints them, or every box. */
+static int cmd_async(struct cli *c)
+{
+	struct asy_list *l;
+	if (asy_open(c->h, &l, &c->err) != CH_OK)
+		return fail(c);
+	if (c->json) {
+		struct jw w;
+		jw_init(&w);
+		asy_list_json(l, &w);
+		if (!w.oom)
+			printf("%s\n", w.buf);
+		jw_free(&w);
+	} else {
+		asy_chains_text(l, out_stdout, stdout);
+	}
+	asy_close(l);
+	return 0;
+}
+
+/* inspect: the inspections (insp.h); diff: the second dump is in addr. */
+static int cmd_inspect(struct cli *c, bool diff)
+{
+	if (diff && !c->addr) {
+		ch_set_error(&c->err, CH_EARG, "diff: which second DUMP?");
+		return fail(c);
+	}
+	if (diff ? main_diff(c->h, c->addr, c->json, &c->err) != 0
+		 : main_inspect(c->h, c->addr, c->limit, &c->err) != 0)
+		return fail(c);
+	print_warnings(c);
+	return 0;
+}
+
 static int cmd_graph(struct cli *c)
 {
 	struct main_graph_args a = { c->cmd, c->dump_path, c->addr, c->all, c->json,
@@ -637,11 +699,58 @@ static int cmd_graph(struct cli *c)
 	return 0;
 }
 
+/* help [COMMAND]: the usage lines of COMMAND (all of them without one);
+ * 2 for a command that does not exist. */
+static int help(const char *cmd)
+{
+	if (!cmd || strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (main_tree_is_cmd(cmd)) {
+		main_tree_usage(cmd, stdout);
+		return 0;
+	}
+	char *text = NULL, want[64];
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	if (!m)
+		return 1;
+	usage(m);
+	fclose(m);
+	snprintf(want, sizeof want, "clrheap %s ", cmd);
+	bool found = false;
+	for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *at = strstr(l, want);
+		if (!at || (at != l && at[-1] != ' '))
+			continue;
+		printf("%s %s\n", found ? "      " : "usage:", at);
+		found = true;
+	}
+	free(text);
+	if (!found) {
+		fprintf(stderr, "clrheap: help: no command %s\n", cmd);
+		usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c = { 0 };
+	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+		printf("clrheap %s\n", CLRHEAP_VERSION);
+		return 0;
+	}
+	if (argc >= 3 && (strcmp(argv[2], "-h") == 0 || strcmp(argv[2], "--help") == 0))
+		return help(argv[1]);
+	if (argc >= 2 && strcmp(argv[1], "help") == 0)
+		return help(argc >= 3 ? argv[2] : NULL);
 	if (argc >= 2 && strcmp(argv[1], "facts") == 0)
 		return main_facts(argc - 1, argv + 1);
+	if (argc >= 2 && main_tree_is_cmd(argv[1]))
+		return main_tree(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
 		usage(stdout);
 		return 0;
@@ -658,8 +767,11 @@ int main(int argc, char **argv)
 	bool objects = strcmp(c.cmd, "objects") == 0, show = strcmp(c.cmd, "show") == 0;
 	bool statics = strcmp(c.cmd, "statics") == 0;
 	bool graph = is_graph_cmd(c.cmd);
-	bool threads = strcmp(c.cmd, "threads") == 0;
-	if (!info && !stat && !types && !objects && !show && !statics && !graph && !threads) {
+	bool threads = strcmp(c.cmd, "threads") == 0, async = strcmp(c.cmd, "async") == 0;
+	bool inspect = strcmp(c.cmd, "inspect") == 0, diff = strcmp(c.cmd, "diff") == 0;
+	bool exceptions = strcmp(c.cmd, "exceptions") == 0;
+	if (!info && !stat && !types && !objects && !show && !statics && !graph && !threads &&
+	    !async && !inspect && !diff && !exceptions) {
 		fprintf(stderr, "clrheap: unknown command %s\n", c.cmd);
 		usage(stderr);
 		return 2;
@@ -682,6 +794,12 @@ int main(int argc, char **argv)
 		rc = cmd_statics(&c);
 	else if (graph)
 		rc = cmd_graph(&c);
+	else if (async)
+		rc = cmd_async(&c);
+	else if (exceptions)
+		rc = main_exceptions(c.h, c.type, c.json, &c.err) != 0 ? fail(&c) : 0;
+	else if (inspect || diff)
+		rc = cmd_inspect(&c, diff);
 	else
 		rc = cmd_types(&c);
 	heap_close(c.h);

@@ -23,6 +23,7 @@
 #include "fsv.h"
 #include "heap.h"
 #include "val.h"
+#include "version.h"
 
 #define MAX_SEARCH 16
 
@@ -58,7 +59,10 @@ static void usage(FILE *f)
 	      "  -o cache=MB        memory for rendered files (default 64)\n"
 	      "  -o allow_other     let other users read the mount\n"
 	      "  other -o options go to libfuse (see mount.fuse3(8))\n"
-	      "Unmount with: fusermount3 -u MOUNTPOINT (or umount MOUNTPOINT)\n", f);
+	      "Unmount with: fusermount3 -u MOUNTPOINT (or umount MOUNTPOINT)\n"
+	      "Exit status: 0 mounted (with -f: unmounted cleanly), 1 bad input (a dump\n"
+	      "that cannot be read) or a failed mount, 2 usage.\n"
+	      "Without FUSE the same tree: clrheap ls|cat|readlink|find|tar DUMP PATH\n", f);
 }
 
 static bool add_fuse_opt(struct mnt *m, const char *o, size_t len)
@@ -302,6 +306,10 @@ int main(int argc, char **argv)
 	m.args = (struct fuse_args)FUSE_ARGS_INIT(0, NULL);
 	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
 		usage(stdout);
+		return 0;
+	}
+	if (argc >= 2 && (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)) {
+		printf("mount.clrheap %s\n", CLRHEAP_VERSION);
 		return 0;
 	}
 	if (!parse_args(&m, argc, argv)) {

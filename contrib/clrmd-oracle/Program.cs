@@ -115,6 +115,9 @@ static class Program
 				case "roots": return Graph.Roots(rt, stdout);
 				case "dominators": return Graph.Dominators(rt, noStack, check, stdout);
 				case "threads": return Threads.Run(rt, stdout);
+				case "exceptions": return Exceptions.Run(rt, stdout);
+				case "strings-dup": return Strings.Dup(rt, stdout);
+				case "async": return Async.Run(rt, stdout);
 				default: return Usage();
 			}
 		}
