@@ -106,6 +106,11 @@ unsigned clr_min_obj_size(const struct clr *c);
 uint64_t clr_free_mt(const struct clr *c);
 uint64_t clr_string_mt(const struct clr *c);
 uint64_t clr_object_mt(const struct clr *c);
+
+/* The System.String at str as UTF-8, its first max_units UTF-16 units at
+ * most (unpaired surrogates become U+FFFD); malloc'd. NULL when str is not
+ * a string, its characters are not in the dump, or out of memory. */
+char *clr_string_utf8(struct clr *c, uint64_t str, uint32_t max_units);
 /* The mask that clears the low tag bits of an object's MT pointer. */
 uint64_t clr_mt_mask(const struct clr *c);
 
@@ -192,6 +197,11 @@ const struct clr_type *clr_type_of(struct clr *c, uint64_t mt,
 const struct clr_field *clr_type_fields(struct clr *c, const struct clr_type *t,
 					size_t *n, size_t *ninstance,
 					struct ch_err *err);
+
+/* The instance field of t (base classes' included) named name as the
+ * metadata spells it, or NULL (t NULL, no such field, damaged fields). */
+const struct clr_field *clr_field_named(struct clr *c, const struct clr_type *t,
+					const char *name);
 
 /* The name of a TypeHandle (a MethodTable, or a TypeDesc for pointers,
  * byrefs, generic variables) into buf. Returns false when unreadable. */

@@ -76,22 +76,10 @@ static bool derives_from(struct ctx *x, const struct clr_type *t, const char *na
 	return false;
 }
 
-/* Instance field `name` of t (base classes included), or NULL. */
-static const struct clr_field *field(struct ctx *x, const struct clr_type *t, const char *name)
-{
-	struct ch_err e = { 0 };
-	size_t n, ni;
-	const struct clr_field *f = t ? clr_type_fields(x->c, t, &n, &ni, &e) : NULL;
-	for (size_t i = 0; f && i < ni; i++)
-		if (f[i].name && strcmp(f[i].name, name) == 0)
-			return &f[i];
-	return NULL;
-}
-
 /* The reference in field `name` of the object at obj, 0 when none. */
 static uint64_t ref_field(struct ctx *x, uint64_t obj, const char *name)
 {
-	const struct clr_field *f = field(x, type_at(x, obj), name);
+	const struct clr_field *f = clr_field_named(x->c, type_at(x, obj), name);
 	uint64_t v;
 	return f && as_ptrv(x->a, obj + x->ps + f->offset, &v) ? v : 0;
 }
@@ -159,7 +147,7 @@ static uint64_t awaiter_task(struct ctx *x, const struct clr_type *t, uint64_t b
  * null). */
 static void read_machine(struct ctx *x, const struct clr_type *bt, struct asy_box *b)
 {
-	const struct clr_field *f = field(x, bt, "StateMachine");
+	const struct clr_field *f = clr_field_named(x->c, bt, "StateMachine");
 	const struct clr_type *st = f ? field_type(x, f) : NULL;
 	b->machine = st && st->name ? st->name : f && f->type_name ? f->type_name : "?";
 	if (!st)
@@ -210,7 +198,7 @@ static uint64_t continuation_box(struct ctx *x, uint64_t o, unsigned depth)
 		return tg && tg != o ? continuation_box(x, tg, depth + 1) : 0;
 	}
 	if (t->name && strncmp(t->name, "System.Collections.Generic.List<", 32) == 0) {
-		const struct clr_field *fi = field(x, t, "_items"), *fs = field(x, t, "_size");
+		const struct clr_field *fi = clr_field_named(x->c, t, "_items"), *fs = clr_field_named(x->c, t, "_size");
 		uint64_t arr;
 		uint32_t size, len;
 		if (!fi || !fs || !as_ptrv(x->a, o + x->ps + fi->offset, &arr) || !arr ||
@@ -253,7 +241,7 @@ static bool find_boxes(struct ctx *x, struct heap *h, struct ch_err *err)
 	for (size_t i = 0; i < nrows; i++) {
 		struct ch_err e = { 0 };
 		const struct clr_type *t = clr_type_of(x->c, rows[i].mt, &e);
-		if (t && t->kind == CLR_KIND_CLASS && field(x, t, "StateMachine") &&
+		if (t && t->kind == CLR_KIND_CLASS && clr_field_named(x->c, t, "StateMachine") &&
 		    derives_from(x, t, "System.Threading.Tasks.Task")) {
 			l->box_mts[l->nbox_mts++] = rows[i].mt;
 			total += rows[i].count;
@@ -291,7 +279,7 @@ enum ch_status asy_open(struct heap *h, struct asy_list **out, struct ch_err *er
 		b->type = bt && bt->name ? bt->name : "?";
 		b->next = b->awaits_box = ASY_NONE;
 		uint32_t fl;
-		const struct clr_field *ff = field(&x, bt, "m_stateFlags");
+		const struct clr_field *ff = clr_field_named(x.c, bt, "m_stateFlags");
 		if (ff && as_u32(x.a, b->addr + x.ps + ff->offset, &fl))
 			b->flags = fl;
 		read_machine(&x, bt, b);

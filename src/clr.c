@@ -537,6 +537,64 @@ unsigned clr_ptr_size(const struct clr *c) { return c->ps; }
 unsigned clr_min_obj_size(const struct clr *c) { return 3 * c->ps; }
 uint64_t clr_free_mt(const struct clr *c) { return c->free_mt; }
 uint64_t clr_string_mt(const struct clr *c) { return c->string_mt; }
+
+static size_t put_utf8(char *p, uint32_t cp)
+{
+	if (cp < 0x80) {
+		p[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		p[0] = (char)(0xc0 | cp >> 6);
+		p[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		p[0] = (char)(0xe0 | cp >> 12);
+		p[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		p[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	p[0] = (char)(0xf0 | cp >> 18);
+	p[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	p[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	p[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+char *clr_string_utf8(struct clr *c, uint64_t str, uint32_t max_units)
+{
+	unsigned ps = c->ps;
+	uint64_t mt;
+	uint32_t len;
+	if (!str || !c->string_mt || !as_ptrv(c->a, str, &mt) ||
+	    (mt & clr_mt_mask(c)) != c->string_mt || !as_u32(c->a, str + ps, &len))
+		return NULL;
+	if (len > max_units)
+		len = max_units;
+	uint8_t *b = malloc(2 * (size_t)len + 1);
+	char *out = malloc(4 * (size_t)len + 1);
+	if (!b || !out || (len && as_read(c->a, str + ps + 4, b, 2 * (size_t)len) != 2 * (size_t)len)) {
+		free(b);
+		free(out);
+		return NULL;
+	}
+	char *p = out;
+	for (uint32_t i = 0; i < len; i++) {
+		uint32_t cp = rdr_le16(b + 2 * i);
+		uint32_t lo = i + 1 < len ? rdr_le16(b + 2 * (i + 1)) : 0;
+		if (cp >= 0xd800 && cp < 0xdc00 && lo >= 0xdc00 && lo < 0xe000) {
+			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			i++;
+		} else if (cp >= 0xd800 && cp < 0xe000) {
+			cp = 0xfffd;
+		}
+		p += put_utf8(p, cp);
+	}
+	*p = '\0';
+	free(b);
+	return out;
+}
 uint64_t clr_object_mt(const struct clr *c) { return c->object_mt; }
 uint64_t clr_mt_mask(const struct clr *c) { return c->mt_mask; }
 

@@ -356,6 +356,17 @@ const struct clr_field *clr_type_fields(struct clr *c, const struct clr_type *t,
 	return *fields;
 }
 
+const struct clr_field *clr_field_named(struct clr *c, const struct clr_type *t,
+					const char *name)
+{
+	size_t n = 0, ni = 0;
+	const struct clr_field *f = t ? clr_type_fields(c, t, &n, &ni, NULL) : NULL;
+	for (size_t i = 0; f && i < ni; i++)
+		if (f[i].name && strcmp(f[i].name, name) == 0)
+			return &f[i];
+	return NULL;
+}
+
 void clr_type_statics(struct clr *c, const struct clr_type *t,
 		      uint64_t *gc_base, uint64_t *nongc_base)
 {

@@ -85,79 +85,6 @@ static bool is_exception(const struct exc_list *l, const struct clr_type *t)
 	return false;
 }
 
-static const struct clr_field *field_named(struct clr *c, const struct clr_type *t,
-					   const char *name)
-{
-	struct ch_err e = { 0 };
-	size_t n = 0, ni = 0;
-	const struct clr_field *f = t ? clr_type_fields(c, t, &n, &ni, &e) : NULL;
-	for (size_t i = 0; f && i < ni; i++)
-		if (f[i].name && strcmp(f[i].name, name) == 0)
-			return &f[i];
-	return NULL;
-}
-
-static size_t put_utf8(char *p, uint32_t cp)
-{
-	if (cp < 0x80) {
-		p[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		p[0] = (char)(0xc0 | cp >> 6);
-		p[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		p[0] = (char)(0xe0 | cp >> 12);
-		p[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		p[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	p[0] = (char)(0xf0 | cp >> 18);
-	p[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-	p[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-	p[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
-/* The System.String at str as UTF-8 (malloc'd; unpaired surrogates become
- * U+FFFD; cut at MAX_MESSAGE_UNITS), NULL when str is no string. */
-static char *read_string(struct clr *c, uint64_t str)
-{
-	struct as *a = clr_as(c);
-	unsigned ps = clr_ptr_size(c);
-	uint64_t mt;
-	uint32_t len;
-	if (!str || !clr_string_mt(c) || !as_ptrv(a, str, &mt) ||
-	    (mt & clr_mt_mask(c)) != clr_string_mt(c) || !as_u32(a, str + ps, &len))
-		return NULL;
-	if (len > MAX_MESSAGE_UNITS)
-		len = MAX_MESSAGE_UNITS;
-	uint8_t *b = malloc(2 * (size_t)len + 1);
-	char *out = malloc(4 * (size_t)len + 1);
-	if (!b || !out || (len && as_read(a, str + ps + 4, b, 2 * (size_t)len) != 2 * (size_t)len)) {
-		free(b);
-		free(out);
-		return NULL;
-	}
-	char *p = out;
-	for (uint32_t i = 0; i < len; i++) {
-		uint32_t cp = rdr_le16(b + 2 * i);
-		uint32_t lo = i + 1 < len ? rdr_le16(b + 2 * (i + 1)) : 0;
-		if (cp >= 0xd800 && cp < 0xdc00 && lo >= 0xdc00 && lo < 0xe000) {
-			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-			i++;
-		} else if (cp >= 0xd800 && cp < 0xe000) {
-			cp = 0xfffd;
-		}
-		p += put_utf8(p, cp);
-	}
-	*p = '\0';
-	free(b);
-	return out;
-}
-
 /* The byte[] holding the frames: _stackTrace itself, or element 0 of the
  * object[] it is. 0 when neither. */
 static uint64_t frames_array(struct clr *c, uint64_t st, const char **why)
@@ -268,13 +195,13 @@ static enum ch_status add_exception(struct exc_list *l, const struct clr_type *e
 	const struct clr_field *f;
 	uint64_t v;
 	uint32_t u;
-	if ((f = field_named(c, et, "_message")) && as_ptrv(a, obj + ps + f->offset, &v))
-		e->message = read_string(c, v);
-	if ((f = field_named(c, et, "_stackTraceString")) && as_ptrv(a, obj + ps + f->offset, &v))
-		e->stack_string = read_string(c, v);
-	if ((f = field_named(c, et, "_HResult")) && as_u32(a, obj + ps + f->offset, &u))
+	if ((f = clr_field_named(c, et, "_message")) && as_ptrv(a, obj + ps + f->offset, &v))
+		e->message = clr_string_utf8(c, v, MAX_MESSAGE_UNITS);
+	if ((f = clr_field_named(c, et, "_stackTraceString")) && as_ptrv(a, obj + ps + f->offset, &v))
+		e->stack_string = clr_string_utf8(c, v, MAX_MESSAGE_UNITS);
+	if ((f = clr_field_named(c, et, "_HResult")) && as_u32(a, obj + ps + f->offset, &u))
 		e->hresult = (int32_t)u;
-	if ((f = field_named(c, et, "_innerException")) && as_ptrv(a, obj + ps + f->offset, &v) && v) {
+	if ((f = clr_field_named(c, et, "_innerException")) && as_ptrv(a, obj + ps + f->offset, &v) && v) {
 		const struct clr_type *it = type_at(c, v);
 		if (it && is_exception(l, it)) {
 			e->inner = v;
@@ -282,7 +209,7 @@ static enum ch_status add_exception(struct exc_list *l, const struct clr_type *e
 		}
 	}
 	l->n++;
-	if ((f = field_named(c, et, "_stackTrace")) && as_ptrv(a, obj + ps + f->offset, &v) && v) {
+	if ((f = clr_field_named(c, et, "_stackTrace")) && as_ptrv(a, obj + ps + f->offset, &v) && v) {
 		e->stack_trace = v;
 		return read_frames(l, e);
 	}

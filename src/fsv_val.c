@@ -29,18 +29,6 @@ void fsvv_close(struct fsv *v)
 	v->r = NULL;
 }
 
-/* The instance field of t named name (raw), or NULL. */
-static const struct clr_field *field_named(struct fsv *v, const struct clr_type *t,
-					   const char *name)
-{
-	size_t n, ninst;
-	const struct clr_field *f = clr_type_fields(v->c, t, &n, &ninst, NULL);
-	for (size_t i = 0; f && i < ninst; i++)
-		if (f[i].name && strcmp(f[i].name, name) == 0)
-			return &f[i];
-	return NULL;
-}
-
 /* The declared value type of field f (structs, enums), or 0. */
 static uint64_t field_th(struct fsv *v, const struct clr_field *f)
 {
@@ -71,7 +59,7 @@ enum val_kind fsvv_kind(struct fsv *v, const struct val_slot *s, uint64_t *targe
 	for (int hops = 0; hops < 4; hops++) {
 		const struct clr_type *t = clr_type_of(v->c, in.th, NULL);
 		const struct clr_field *f = t && t->kind == CLR_KIND_NULLABLE ?
-			field_named(v, t, "value") : NULL;
+			clr_field_named(v->c, t, "value") : NULL;
 		uint64_t fth = f ? field_th(v, f) : 0;
 		if (!fth)
 			break;

@@ -89,80 +89,6 @@ static bool is_thread_object(struct clr *c, const struct clr_type *t, uint64_t o
 	return false;
 }
 
-/* The instance field called name of t, NULL when it has none. */
-static const struct clr_field *field_named(struct clr *c, const struct clr_type *t,
-					   const char *name)
-{
-	struct ch_err e = { 0 };
-	size_t n = 0, ninst = 0;
-	const struct clr_field *f = clr_type_fields(c, t, &n, &ninst, &e);
-	for (size_t i = 0; f && i < ninst; i++)
-		if (strcmp(f[i].name, name) == 0)
-			return &f[i];
-	return NULL;
-}
-
-/* Appends code point cp as UTF-8. */
-static size_t put_utf8(char *p, uint32_t cp)
-{
-	if (cp < 0x80) {
-		p[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		p[0] = (char)(0xc0 | cp >> 6);
-		p[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		p[0] = (char)(0xe0 | cp >> 12);
-		p[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		p[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	p[0] = (char)(0xf0 | cp >> 18);
-	p[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-	p[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-	p[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
-/* The System.String at str as UTF-8 (malloc'd; unpaired surrogates become
- * U+FFFD, at most MAX_NAME_UNITS units), NULL when str is no string. */
-static char *read_string(struct clr *c, uint64_t str)
-{
-	struct as *a = clr_as(c);
-	unsigned ps = clr_ptr_size(c);
-	uint64_t mt;
-	uint32_t len;
-	if (!str || !as_ptrv(a, str, &mt) || (mt & clr_mt_mask(c)) != clr_string_mt(c) ||
-	    !clr_string_mt(c) || !as_u32(a, str + ps, &len))
-		return NULL;
-	if (len > MAX_NAME_UNITS)
-		len = MAX_NAME_UNITS;
-	uint8_t b[2 * MAX_NAME_UNITS];
-	uint16_t u[MAX_NAME_UNITS];
-	if (len && as_read(a, str + ps + 4, b, 2 * (size_t)len) != 2 * (size_t)len)
-		return NULL;
-	for (uint32_t i = 0; i < len; i++)
-		u[i] = (uint16_t)(b[2 * i] | b[2 * i + 1] << 8);
-	char *out = malloc(4 * (size_t)len + 1), *p = out;
-	if (!out)
-		return NULL;
-	for (uint32_t i = 0; i < len; i++) {
-		uint32_t cp = u[i];
-		if (cp >= 0xd800 && cp < 0xdc00 && i + 1 < len && u[i + 1] >= 0xdc00 && u[i + 1] < 0xe000) {
-			cp = 0x10000 + ((cp - 0xd800) << 10) + (u[i + 1] - 0xdc00);
-			i++;
-		} else if (cp >= 0xd800 && cp < 0xe000) {
-			cp = 0xfffd;
-		}
-		p += put_utf8(p, cp);
-	}
-	*p = '\0';
-	return out;
-}
-
 /* ---- one thread ------------------------------------------------------------ */
 
 /* The stack range of the OS thread dt: the TEB's on Windows, else what
@@ -265,11 +191,11 @@ static void read_thread(struct thr_list *l, const struct clr_thread_layout *lay,
 		const struct clr_type *ty = object_type(c, obj);
 		if (ty && is_thread_object(c, ty, obj, th)) {
 			t->object = obj;
-			const struct clr_field *f = field_named(c, ty, "_name");
+			const struct clr_field *f = clr_field_named(c, ty, "_name");
 			uint64_t s;
 			if (f && as_ptrv(a, obj + ps + f->offset, &s))
-				*name = read_string(c, s);
-			f = field_named(c, ty, "_isThreadPool");
+				*name = clr_string_utf8(c, s, MAX_NAME_UNITS);
+			f = clr_field_named(c, ty, "_isThreadPool");
 			uint8_t b = 0;
 			if (f && as_read(a, obj + ps + f->offset, &b, 1) == 1 && b == 1)
 				t->flags |= THR_F_THREADPOOL;
