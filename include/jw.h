@@ -44,6 +44,9 @@ void jw_null(struct jw *w);
 void jw_raw(struct jw *w, const char *s, size_t len);
 /* Writes "0x..." lowercase hex as a JSON string. */
 void jw_hex(struct jw *w, uint64_t v);
+/* jw_str, or null when s is NULL; jw_hex, or null when v is 0. */
+void jw_str_or_null(struct jw *w, const char *s);
+void jw_hex_or_null(struct jw *w, uint64_t v);
 
 /* Length of the valid UTF-8 sequence at s (1..4 of the n bytes there), or
  * 0 when it is not valid UTF-8 (overlong, surrogate, past U+10FFFF,

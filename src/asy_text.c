@@ -172,20 +172,11 @@ void asy_list_json(const struct asy_list *l, struct jw *w)
 		jw_key(w, "status"), jw_str(w, asy_status(b[i].flags));
 		jw_key(w, "flags"), jw_hex(w, b[i].flags);
 		jw_key(w, "awaits");
-		if (b[i].awaits)
-			jw_hex(w, b[i].awaits);
-		else
-			jw_null(w);
+		jw_hex_or_null(w, b[i].awaits);
 		jw_key(w, "awaits_type");
-		if (b[i].awaits_type)
-			jw_str(w, b[i].awaits_type);
-		else
-			jw_null(w);
+		jw_str_or_null(w, b[i].awaits_type);
 		jw_key(w, "continuation");
-		if (b[i].continuation)
-			jw_hex(w, b[i].continuation);
-		else
-			jw_null(w);
+		jw_hex_or_null(w, b[i].continuation);
 		jw_key(w, "continues");
 		if (b[i].next != ASY_NONE)
 			jw_hex(w, b[b[i].next].addr);

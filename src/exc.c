@@ -432,14 +432,6 @@ void exc_by_type_tsv(const struct exc_list *l, exc_out_fn out, void *arg)
 	free(tc);
 }
 
-static void str_or_null(struct jw *w, const char *s)
-{
-	if (s)
-		jw_str(w, s);
-	else
-		jw_null(w);
-}
-
 void exc_json(const struct exc_exception *e, struct jw *w)
 {
 	char hex[16];
@@ -449,24 +441,18 @@ void exc_json(const struct exc_exception *e, struct jw *w)
 	jw_key(w, "type");
 	jw_str(w, e->type);
 	jw_key(w, "message");
-	str_or_null(w, e->message);
+	jw_str_or_null(w, e->message);
 	jw_key(w, "hresult");
 	jw_i64(w, e->hresult);
 	jw_key(w, "hresult_hex");
 	snprintf(hex, sizeof hex, "0x%08" PRIx32, (uint32_t)e->hresult);
 	jw_str(w, hex);
 	jw_key(w, "inner");
-	if (e->inner)
-		jw_hex(w, e->inner);
-	else
-		jw_null(w);
+	jw_hex_or_null(w, e->inner);
 	jw_key(w, "inner_type");
-	str_or_null(w, e->inner_type);
+	jw_str_or_null(w, e->inner_type);
 	jw_key(w, "stack_trace");
-	if (e->stack_trace)
-		jw_hex(w, e->stack_trace);
-	else
-		jw_null(w);
+	jw_hex_or_null(w, e->stack_trace);
 	jw_key(w, "frames");
 	jw_arr_begin(w);
 	for (size_t i = 0; i < e->nframes; i++) {
@@ -479,16 +465,16 @@ void exc_json(const struct exc_exception *e, struct jw *w)
 		jw_key(w, "method_desc");
 		jw_hex(w, f->md);
 		jw_key(w, "method");
-		str_or_null(w, f->method);
+		jw_str_or_null(w, f->method);
 		jw_key(w, "module");
-		str_or_null(w, f->module);
+		jw_str_or_null(w, f->module);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
 	jw_key(w, "stack_trace_string");
-	str_or_null(w, e->stack_string);
+	jw_str_or_null(w, e->stack_string);
 	jw_key(w, "warning");
-	str_or_null(w, e->warning);
+	jw_str_or_null(w, e->warning);
 	jw_obj_end(w);
 }
 

@@ -241,3 +241,19 @@ void jw_hex(struct jw *w, uint64_t v)
 	int n = snprintf(b, sizeof b, "0x%" PRIx64, v);
 	jw_strn(w, b, (size_t)n);
 }
+
+void jw_str_or_null(struct jw *w, const char *s)
+{
+	if (s)
+		jw_str(w, s);
+	else
+		jw_null(w);
+}
+
+void jw_hex_or_null(struct jw *w, uint64_t v)
+{
+	if (v)
+		jw_hex(w, v);
+	else
+		jw_null(w);
+}

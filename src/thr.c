@@ -362,14 +362,6 @@ const char *thr_stack_from_str(enum thr_stack_from f)
 	}
 }
 
-static void hex_or_null(struct jw *w, uint64_t v)
-{
-	if (v)
-		jw_hex(w, v);
-	else
-		jw_null(w);
-}
-
 void thr_thread_json(const struct thr_thread *t, struct jw *w)
 {
 	char hex[16];
@@ -381,12 +373,9 @@ void thr_thread_json(const struct thr_thread *t, struct jw *w)
 	jw_key(w, "runtime_thread");
 	jw_hex(w, t->addr);
 	jw_key(w, "thread");
-	hex_or_null(w, t->object);
+	jw_hex_or_null(w, t->object);
 	jw_key(w, "name");
-	if (t->name)
-		jw_str(w, t->name);
-	else
-		jw_null(w);
+	jw_str_or_null(w, t->name);
 	jw_key(w, "state");
 	snprintf(hex, sizeof hex, "0x%" PRIx32, t->state);
 	jw_str(w, hex);
@@ -424,12 +413,9 @@ void thr_thread_json(const struct thr_thread *t, struct jw *w)
 		jw_obj_end(w);
 	}
 	jw_key(w, "exception");
-	hex_or_null(w, t->exception);
+	jw_hex_or_null(w, t->exception);
 	jw_key(w, "exception_type");
-	if (t->exception_type)
-		jw_str(w, t->exception_type);
-	else
-		jw_null(w);
+	jw_str_or_null(w, t->exception_type);
 	jw_obj_end(w);
 }
 
@@ -448,10 +434,7 @@ void thr_list_json(const struct thr_list *l, struct jw *w)
 			jw_null(w);
 	}
 	jw_key(w, "warning");
-	if (l->warning)
-		jw_str(w, l->warning);
-	else
-		jw_null(w);
+	jw_str_or_null(w, l->warning);
 	jw_key(w, "threads");
 	jw_arr_begin(w);
 	for (size_t i = 0; i < l->n; i++)

@@ -25,6 +25,19 @@ static void test_nesting_and_commas(void **state)
 	jw_free(&w);
 }
 
+static void test_or_null(void **state)
+{
+	(void)state;
+	struct jw w;
+	jw_init(&w);
+	jw_arr_begin(&w);
+	jw_str_or_null(&w, NULL); jw_str_or_null(&w, "x");
+	jw_hex_or_null(&w, 0); jw_hex_or_null(&w, 0x10);
+	jw_arr_end(&w);
+	assert_string_equal(w.buf, "[null,\"x\",null,\"0x10\"]");
+	jw_free(&w);
+}
+
 static void test_extremes(void **state)
 {
 	(void)state;
@@ -91,6 +104,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nesting_and_commas),
+		cmocka_unit_test(test_or_null),
 		cmocka_unit_test(test_extremes),
 		cmocka_unit_test(test_escapes),
 		cmocka_unit_test(test_utf8),
