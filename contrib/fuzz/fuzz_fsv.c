@@ -41,11 +41,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc; (void)argv;
 	char path[4096];
-	const char *p = getenv("CLRHEAP_FUZZ_DUMP"), *b = getenv("BUILD");
-	if (p && *p)
-		snprintf(path, sizeof path, "%s", p);
-	else
-		snprintf(path, sizeof path, "%s/dumps/visits.heap.dmp", b && *b ? b : "build");
+	fuzz_dump_path("visits.heap.dmp", path, sizeof path);
 	struct ch_err err = { 0 };
 	struct fsv_opts o;
 	fz.verbose = getenv("CLRHEAP_FUZZ_VERBOSE") != NULL;

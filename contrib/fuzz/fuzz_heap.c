@@ -78,21 +78,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc; (void)argv;
 	char path[4096];
-	const char *p = getenv("CLRHEAP_FUZZ_DUMP"), *b = getenv("BUILD");
-	if (p && *p)
-		snprintf(path, sizeof path, "%s", p);
-	else
-		snprintf(path, sizeof path, "%s/dumps/visits.heap.dmp", b && *b ? b : "build");
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) != 0)
-		die(path, NULL);
-	fz.len = (size_t)st.st_size;
+	fuzz_dump_path("visits.heap.dmp", path, sizeof path);
 	fz.verbose = getenv("CLRHEAP_FUZZ_VERBOSE") != NULL;
-	fz.map = mmap(NULL, fz.len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (fz.map == MAP_FAILED)
-		die(path, NULL);
+	fz.map = fuzz_map_dump("fuzz_heap", path, &fz.len);
 	struct ch_err err = { 0 };
 	struct dump *d;
 	struct as *a;
