@@ -33,6 +33,7 @@ enum ch_status exc_decode_frames(const uint8_t *p, size_t len, unsigned ps, bool
 
 struct exc_frame {
 	uint64_t ip, sp, md;
+	uint64_t code;       /* the start of the method's code holding ip, 0 unknown (clr_code_start) */
 	uint32_t flags;
 	const char *method;  /* "Ns.Type.Method", NULL when md does not resolve */
 	const char *module;  /* the method's module file name, NULL when unknown */

@@ -396,6 +396,23 @@ uint64_t clr_method_from_code(struct clr *c, uint64_t ip)
 	return checked(c, md) ? md : 0;
 }
 
+uint64_t clr_code_start(struct clr *c, uint64_t ip, uint64_t md)
+{
+	unsigned ps = c->ps;
+	if (!ip || !md || ip < CLR_CODE_SCAN)
+		return 0;
+	/* code starts are instruction-aligned (4 bytes at least); a header
+	 * is allocated pointer-aligned */
+	for (uint64_t x = ip & ~(uint64_t)3; ip - x < CLR_CODE_SCAN; x -= 4) {
+		uint64_t hdr, v;
+		if (!as_ptrv(c->a, x - ps, &hdr))
+			return 0; /* the code's page ends here */
+		if (hdr && !(hdr & (ps - 1)) && as_ptrv(c->a, hdr + 3 * (uint64_t)ps, &v) && v == md)
+			return x;
+	}
+	return 0;
+}
+
 uint64_t clr_delegate_method(struct clr *c, uint64_t method_ptr, uint64_t method_ptr_aux)
 {
 	uint64_t md = clr_method_from_code(c, method_ptr);

@@ -162,6 +162,7 @@ static enum ch_status read_frames(struct exc_list *l, struct exc_exception *e)
 		f[i].flags = raw[i].flags;
 		if (raw[i].md && clr_method_name(c, raw[i].md, name, sizeof name)) {
 			f[i].method = strdup(name);
+			f[i].code = clr_code_start(c, raw[i].ip, raw[i].md);
 			if (clr_method_read(c, raw[i].md, &m, &me) == CH_OK && m.type)
 				f[i].module = m.type->module_name;
 		}
@@ -369,9 +370,13 @@ void exc_text(const struct exc_list *l, const struct exc_exception *e, exc_out_f
 			const struct exc_frame *f = &e->frames[i];
 			outf(out, arg, "    %0*" PRIX64 " %0*" PRIX64 " ", w, f->sp, w, f->ip);
 			if (f->method && f->module)
-				outf(out, arg, "%.*s!%s\n", module_len(f->module), f->module, f->method);
+				outf(out, arg, "%.*s!%s", module_len(f->module), f->module, f->method);
 			else if (f->method)
-				outf(out, arg, "%s\n", f->method);
+				outs(out, arg, f->method);
+			if (f->method && f->code)
+				outf(out, arg, "+0x%" PRIx64 "\n", f->ip - f->code);
+			else if (f->method)
+				outs(out, arg, "\n");
 			else
 				outf(out, arg, "<unknown method, MethodDesc %" PRIx64 ">\n", f->md);
 		}
@@ -466,6 +471,13 @@ void exc_json(const struct exc_exception *e, struct jw *w)
 		jw_hex(w, f->md);
 		jw_key(w, "method");
 		jw_str_or_null(w, f->method);
+		jw_key(w, "code_start");
+		jw_hex_or_null(w, f->code);
+		jw_key(w, "offset");
+		if (f->code)
+			jw_u64(w, f->ip - f->code);
+		else
+			jw_null(w);
 		jw_key(w, "module");
 		jw_str_or_null(w, f->module);
 		jw_obj_end(w);

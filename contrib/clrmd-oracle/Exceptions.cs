@@ -47,4 +47,35 @@ static class Exceptions
 			w.Write(r.Item2 + "\n");
 		return 0;
 	}
+
+	// frame-offsets: per stack-trace frame whose method's code ClrMD knows
+	// (ClrMethod.HotColdInfo holding the frame's IP), "address index ip
+	// offset": the exception, the frame's index, its IP and IP - HotStart
+	// (the offset SOS prints as Method+0x..) in hex; frames outside it are
+	// left out (another code version of the method, or no code known).
+	public static int FrameOffsets(ClrRuntime rt, TextWriter w)
+	{
+		var rows = new List<(ulong, string)>();
+		foreach (ClrObject o in rt.Heap.EnumerateObjects())
+		{
+			if (o.IsFree || o.Type == null || !o.IsException)
+				continue;
+			var frames = o.AsException().StackTrace;
+			for (int i = 0; i < frames.Length; i++)
+			{
+				ClrStackFrame f = frames[i];
+				HotColdRegions r = f.Method?.HotColdInfo ?? default;
+				ulong ip = f.InstructionPointer;
+				if (r.HotStart == 0 || ip < r.HotStart || ip - r.HotStart >= r.HotSize)
+					continue;
+				rows.Add((o.Address, Hex(o.Address) + "\t" + i.ToString(CultureInfo.InvariantCulture) + "\t" +
+					Hex(ip) + "\t" + (ip - r.HotStart).ToString("x", CultureInfo.InvariantCulture)));
+			}
+		}
+		rows.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+		w.Write("address\tindex\tip\toffset\n");
+		foreach (var r in rows)
+			w.Write(r.Item2 + "\n");
+		return 0;
+	}
 }

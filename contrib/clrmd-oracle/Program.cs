@@ -116,6 +116,7 @@ static class Program
 				case "dominators": return Graph.Dominators(rt, noStack, check, stdout);
 				case "threads": return Threads.Run(rt, stdout);
 				case "exceptions": return Exceptions.Run(rt, stdout);
+				case "frame-offsets": return Exceptions.FrameOffsets(rt, stdout);
 				case "strings-dup": return Strings.Dup(rt, stdout);
 				case "async": return Async.Run(rt, stdout);
 				default: return Usage();

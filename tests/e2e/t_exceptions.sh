@@ -11,7 +11,9 @@
 #     by MethodTable hierarchy); the thrower thread's last thrown exception
 #     is the truth's;
 #  3. where the ClrMD oracle runs, every exception ClrMD finds (address,
-#     type, HResult, inner, stack-trace methods, message) equals clrheap's;
+#     type, HResult, inner, stack-trace methods, message) equals clrheap's,
+#     and so does every frame's offset in its method's code where ClrMD
+#     knows that code;
 #  4. through the mount (where FUSE works), on the tasks fixture:
 #     exceptions/<addr>.txt is the CLI's text of that exception and
 #     by-type.tsv counts what the JSON lists.
@@ -28,7 +30,7 @@ trap 'exit 130' INT TERM HUP PIPE
 oracle_build
 dumps="$(e2e_dumps) $(ls "$BUILD"/realprog/*.dmp 2>/dev/null) ${EXCEPTIONS_DUMPS:-}"
 check "fixture dumps present" test -n "$(e2e_dumps)"
-compared=0 truths=0
+compared=0 truths=0 offsets=0
 # The truth's exceptions as "type<TAB>message<TAB>hresult<TAB>inner_type<TAB>frames", sorted.
 truth_rows() {
 	jq -r '.exceptions[] | [.type, (.message // "-"), (.hresult_hex | ltrimstr("0x")),
@@ -102,8 +104,21 @@ for d in $dumps; do
 	else
 		bad "$name: exceptions differ from ClrMD (< clrheap, > ClrMD):"; head -20 "$tmp/diff" | sed 's/^/    /' >&2
 	fi
+	# each frame's offset in its method's code, where ClrMD knows that code
+	oracle_run "$d" frame-offsets >"$tmp/ooff" 2>"$tmp/oerr" ||
+		{ bad "$name: the ClrMD oracle's frame-offsets failed: $(head -c 300 "$tmp/oerr")"; continue; }
+	jq -r 'def h: ltrimstr("0x") as $x | ("0" * ([16 - ($x | length), 0] | max)) + $x;
+		.exceptions[] | .address as $a | .frames | to_entries[] |
+		[($a | h), .key, (.value.ip | h), (if .value.offset == null then "-" else .value.offset end)] |
+		@tsv' "$tmp/json" >"$tmp/moff"
+	r=$(awk -F'\t' 'NR == FNR { if (FNR > 1) o[$1 FS $2] = $4; next }
+		($1 FS $2) in o { n++; if ($4 == "-" || sprintf("%x", $4) != o[$1 FS $2]) bad++; delete o[$1 FS $2] }
+		END { for (k in o) bad++; print n + 0, bad + 0 }' "$tmp/ooff" "$tmp/moff")
+	check "$name: every frame offset ClrMD gives equals clrheap's (${r% *} compared)" test "${r#* }" = 0
+	offsets=$((offsets + ${r% *}))
 done
 check "the truth of the tasks fixtures checked" test "$truths" -ge 1
+[ "$compared" -gt 0 ] && echo "  frame offsets equal ClrMD's: $offsets"
 
 # 4. exceptions/ in the mount
 mount_exceptions() {
