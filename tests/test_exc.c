@@ -194,6 +194,11 @@ static void check_fixture(const char *dump, const char *truth)
 					    json_string_value(json_array_get(st, k)));
 			assert_non_null(got->frames[k].module);
 			assert_string_equal(got->frames[k].module, "tasks.dll");
+			/* the fixture's methods are jitted: each frame's code is found,
+			 * and its IP lies past the start */
+			assert_true(got->frames[k].code != 0);
+			assert_true(got->frames[k].ip > got->frames[k].code);
+			assert_true(got->frames[k].ip - got->frames[k].code < CLR_CODE_SCAN);
 		}
 		assert_null(got->warning);
 		/* the hierarchy, by MethodTable parents */
@@ -210,7 +215,8 @@ static void check_fixture(const char *dump, const char *truth)
 			assert_non_null(s);
 			exc_text(l, got, to_str, s);
 			assert_non_null(strstr(s, "Exception type:   Tasks.OrderFailedException\n"));
-			assert_non_null(strstr(s, "tasks!Tasks.Shop.CheckStock\n"));
+			/* its offset in the method's jitted code */
+			assert_non_null(strstr(s, "tasks!Tasks.Shop.CheckStock+0x"));
 			assert_non_null(strstr(s, "\nHResult: a0010007\n"));
 			free(s);
 		}
