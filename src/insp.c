@@ -147,31 +147,25 @@ const struct heap_stat_row *insp_stat(struct insp *x, size_t *n)
 
 /* ---- duplicate strings ---- */
 
-struct sent {
-	uint64_t h1, h2, addr;
-	uint32_t len;
-};
-
-static int sent_cmp(const void *pa, const void *pb)
-{
-	const struct sent *a = pa, *b = pb;
-	if (a->h1 != b->h1)
-		return a->h1 < b->h1 ? -1 : 1;
-	if (a->h2 != b->h2)
-		return a->h2 < b->h2 ? -1 : 1;
-	if (a->len != b->len)
-		return a->len < b->len ? -1 : 1;
-	return a->addr < b->addr ? -1 : a->addr > b->addr;
-}
-
-/* Two independent 64-bit hashes of the UTF-16 content, fed in pieces. */
+/* Two independent 64-bit hashes of the UTF-16 content, fed in pieces,
+ * eight bytes at a time (the pieces are whole multiples of 8 but the
+ * last). */
 struct hash2 {
 	uint64_t h1, h2;
 };
 
 static void hash_feed(struct hash2 *h, const uint8_t *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8); /* the same bytes give the same word: order is moot */
+		h->h1 = (h->h1 ^ w) * 0x100000001b3ull;
+		h->h1 ^= h->h1 >> 32;
+		h->h2 = (h->h2 + w + 1) * 0x9e3779b97f4a7c15ull;
+		h->h2 ^= h->h2 >> 29;
+	}
+	for (; i < n; i++) {
 		h->h1 = (h->h1 ^ p[i]) * 0x100000001b3ull;
 		h->h2 = (h->h2 + p[i] + 1) * 0x9e3779b97f4a7c15ull;
 		h->h2 ^= h->h2 >> 29;
@@ -205,8 +199,17 @@ static bool hash_string(struct insp *x, uint64_t addr, uint32_t *len, struct has
 	return true;
 }
 
+/* One value: its hashes and length, how many strings hold it, and (for
+ * values held more than once) where its strings start in the members. */
+struct dval {
+	uint64_t h1, h2;
+	uint32_t len, count;
+	size_t first;
+};
+
 struct dgroup {
-	size_t first, count;
+	size_t first, count; /* first: into the members, in heap order */
+	uint32_t len;
 	uint64_t size, wasted;
 };
 
@@ -246,15 +249,16 @@ static int tally_cmp(const void *pa, const void *pb)
 	return a->mt < b->mt ? -1 : a->mt > b->mt;
 }
 
-/* Up to three holder types of a group's strings, "Type (n); ..." */
-static void holders(struct insp *x, struct graph *g, const struct sent *e, size_t count,
+/* Up to three holder types of a group's strings (addrs, count of them),
+ * "Type (n); ..." */
+static void holders(struct insp *x, struct graph *g, const uint64_t *addrs, size_t count,
 		    char *out, size_t size)
 {
 	struct tally t[32];
 	size_t nt = 0;
 	size_t scan = count < INSP_HOLDER_SCAN ? count : INSP_HOLDER_SCAN;
 	for (size_t i = 0; i < scan; i++) {
-		uint32_t o = graph_find(g, e[i].addr);
+		uint32_t o = graph_find(g, addrs[i]);
 		if (o == GRAPH_NONE)
 			continue;
 		size_t nr;
@@ -290,6 +294,79 @@ static void holders(struct insp *x, struct graph *g, const struct sent *e, size_
 		snprintf(out, size, "-");
 }
 
+/* The strings grouped by value in an open-addressing table of values
+ * (a power of two, at least twice the strings): *gr the values held more
+ * than once, their strings' addresses in *members, in heap order. */
+static enum ch_status group_strings(struct insp *x, const uint64_t *addrs, size_t n,
+				    struct dgroup **gr_out, size_t *ng_out, uint64_t **members_out,
+				    uint32_t base)
+{
+	size_t cap = 16;
+	while (cap < 2 * n)
+		cap *= 2;
+	struct dval *tab = calloc(cap, sizeof *tab);
+	uint32_t *slot = malloc((n ? n : 1) * sizeof *slot); /* each string's value, or UINT32_MAX */
+	if (!tab || !slot || cap > UINT32_MAX) {
+		free(tab);
+		free(slot);
+		return insp_oom(x);
+	}
+	size_t ng = 0, nm = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct hash2 h;
+		uint32_t len;
+		slot[i] = UINT32_MAX;
+		if (!hash_string(x, addrs[i], &len, &h))
+			continue;
+		size_t k = (size_t)(h.h1 ^ (h.h2 >> 17)) & (cap - 1);
+		while (tab[k].count && (tab[k].h1 != h.h1 || tab[k].h2 != h.h2 || tab[k].len != len))
+			k = (k + 1) & (cap - 1);
+		if (!tab[k].count)
+			tab[k] = (struct dval){ h.h1, h.h2, len, 0, 0 };
+		if (++tab[k].count == 2) {
+			ng++;
+			nm++;
+		}
+		nm += tab[k].count > 1;
+		slot[i] = (uint32_t)k;
+	}
+	struct dgroup *gr = malloc((ng ? ng : 1) * sizeof *gr);
+	uint64_t *members = malloc((nm ? nm : 1) * sizeof *members);
+	if (!gr || !members) {
+		free(gr);
+		free(members);
+		free(tab);
+		free(slot);
+		return insp_oom(x);
+	}
+	/* places in members by first string, then the strings in heap order */
+	size_t g = 0, at = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (slot[i] == UINT32_MAX)
+			continue;
+		struct dval *v = &tab[slot[i]];
+		if (v->count < 2)
+			continue;
+		if (v->count != UINT32_MAX) { /* the first of its value: a group */
+			uint64_t size = base + 2ull * v->len;
+			gr[g++] = (struct dgroup){ at, v->count, v->len, size,
+						   (uint64_t)(v->count - 1) * size };
+			v->first = at;
+			at += v->count;
+			v->count = UINT32_MAX; /* placed */
+			v->h1 = 0; /* from here, the next free place */
+			v->h2 = v->first;
+		}
+		members[v->h2++] = addrs[i];
+	}
+	free(tab);
+	free(slot);
+	*gr_out = gr;
+	*ng_out = ng;
+	*members_out = members;
+	return CH_OK;
+}
+
 static enum ch_status dup_strings(struct insp *x, size_t limit, insp_out_fn out, void *arg)
 {
 	uint64_t smt = clr_string_mt(x->c);
@@ -300,53 +377,25 @@ static enum ch_status dup_strings(struct insp *x, size_t limit, insp_out_fn out,
 	size_t n;
 	if (heap_instances(x->h, smt, &addrs, &n, &x->err) != CH_OK)
 		return x->err.status;
-	struct sent *e = malloc((n ? n : 1) * sizeof *e);
-	if (!e)
-		return insp_oom(x);
-	size_t ne = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct hash2 h;
-		uint32_t len;
-		if (!hash_string(x, addrs[i], &len, &h))
-			continue;
-		e[ne++] = (struct sent){ h.h1, h.h2, addrs[i], len };
-	}
-	qsort(e, ne, sizeof *e, sent_cmp);
 	struct dgroup *gr = NULL;
-	size_t ng = 0, cap = 0;
-	for (size_t i = 0; i < ne;) {
-		size_t j = i + 1;
-		while (j < ne && e[j].h1 == e[i].h1 && e[j].h2 == e[i].h2 && e[j].len == e[i].len)
-			j++;
-		if (j - i > 1) {
-			if (ng == cap) {
-				size_t nc = cap ? 2 * cap : 256;
-				struct dgroup *ngr = realloc(gr, nc * sizeof *gr);
-				if (!ngr) {
-					free(gr);
-					free(e);
-					return insp_oom(x);
-				}
-				gr = ngr;
-				cap = nc;
-			}
-			uint64_t size = base + 2ull * e[i].len;
-			gr[ng++] = (struct dgroup){ i, j - i, size, (uint64_t)(j - i - 1) * size };
-		}
-		i = j;
-	}
+	uint64_t *members = NULL;
+	size_t ng = 0;
+	if (n >= UINT32_MAX / 2)
+		return ch_set_error(&x->err, CH_EUNSUPPORTED, "too many strings (%zu)", n);
+	enum ch_status st = group_strings(x, addrs, n, &gr, &ng, &members, base);
+	if (st != CH_OK)
+		return st;
 	qsort(gr, ng, sizeof *gr, dgroup_cmp);
 	struct graph *g = ng ? insp_graph(x) : NULL;
 	insp_puts(out, arg, "value\tcount\tsize\twasted\tholders\n");
 	struct val_buf b;
 	val_buf_init(&b);
-	enum ch_status st = CH_OK;
 	for (size_t k = 0; k < ng && (!limit || k < limit); k++) {
-		const struct sent *s = &e[gr[k].first];
+		const uint64_t *s = &members[gr[k].first];
 		char hold[512] = "-";
 		if (g && k < INSP_HOLDER_ROWS)
 			holders(x, g, s, gr[k].count, hold, sizeof hold);
-		string_value(x, s->addr, s->len, &b);
+		string_value(x, s[0], gr[k].len, &b);
 		if (b.oom) {
 			st = insp_oom(x);
 			break;
@@ -354,7 +403,7 @@ static enum ch_status dup_strings(struct insp *x, size_t limit, insp_out_fn out,
 		/* b holds a JSON string: its quotes are left out */
 		int vl = b.len >= 2 ? (int)(b.len - 2) : 0;
 		if (!insp_printf(out, arg, "%.*s%s\t%zu\t%" PRIu64 "\t%" PRIu64 "\t%s\n", vl,
-				 b.len >= 2 ? b.p + 1 : "", s->len > INSP_VALUE_CUT ? "..." : "",
+				 b.len >= 2 ? b.p + 1 : "", gr[k].len > INSP_VALUE_CUT ? "..." : "",
 				 gr[k].count, gr[k].size, gr[k].wasted, hold)) {
 			st = insp_oom(x);
 			break;
@@ -362,7 +411,7 @@ static enum ch_status dup_strings(struct insp *x, size_t limit, insp_out_fn out,
 	}
 	val_buf_free(&b);
 	free(gr);
-	free(e);
+	free(members);
 	return st;
 }
 
