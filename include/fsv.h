@@ -44,6 +44,10 @@ struct fsv_opts {
 	unsigned uid, gid;       /* owner of every node */
 	int64_t mtime;           /* time of every node (the dump's mtime) */
 	unsigned max_read;       /* -o max_read=N given to libfuse, else 0 */
+	/* -o baseline=: the heap of an earlier dump (borrowed, outlives the
+	 * view); with it the root gains diff.tsv and each type diff.json,
+	 * the change from it to this heap. NULL: neither exists. */
+	struct heap *baseline;
 	/* told of each build that took a second or more (the heap walk, the
 	 * per-type index, the graph): one line without a newline; NULL: none */
 	void (*log)(void *arg, const char *line);

@@ -69,4 +69,57 @@ enum ch_status insp_tsv(struct insp *x, enum insp_kind k, size_t limit, insp_out
 /* The message of the last failing call on x ("" when none). */
 const char *insp_error(const struct insp *x);
 
+/* ---- diff: what each type gained or lost from heap a to heap b ----
+ *
+ * Types are matched by name (MethodTables differ between processes), the
+ * MethodTables of one name added up. The rows are made on the first call
+ * that needs them (a heap walk of each heap, or its stat if made) and kept.
+ * One context serves one thread at a time. */
+
+struct insp_diff;
+
+/* One type's numbers in a and in b; type is borrowed from the heaps' type
+ * names (or the caller's). */
+struct insp_diff_row {
+	const char *type;
+	uint64_t count_a, count_b, bytes_a, bytes_b;
+};
+
+/* Opens a diff of a against b (both borrowed, outlive the context).
+ * Cheap. Returns CH_OK and *out (free with insp_diff_close) or CH_ENOMEM
+ * with a message in err. */
+enum ch_status insp_diff_open(struct heap *a, struct heap *b, struct insp_diff **out,
+			      struct ch_err *err);
+void insp_diff_close(struct insp_diff *d);
+
+/* Writes the types that changed as TSV through out, sorted by the bytes
+ * gained (then the count gained, then the name), with the header
+ *   count_delta bytes_delta count_a count_b bytes_a bytes_b change type
+ * (deltas signed; change "new", "vanished" or empty) and a last line for
+ * the total of every type, "(total)". Returns CH_OK, or a status with the
+ * message kept on d (insp_diff_error): CH_ENOMEM or a heap's error. */
+enum ch_status insp_diff_tsv(struct insp_diff *d, insp_out_fn out, void *arg);
+
+/* The same as one JSON document and a newline:
+ * {"types":[{"type","change"(when not empty),"count_a","count_b",
+ * "count_delta","bytes_a","bytes_b","bytes_delta"}…],"total":{…}}. */
+enum ch_status insp_diff_json(struct insp_diff *d, insp_out_fn out, void *arg);
+
+/* The row of the type named name into *row: CH_OK, CH_ENOTFOUND when
+ * neither heap has an instance of it, or the error of insp_diff_tsv. */
+enum ch_status insp_diff_type(struct insp_diff *d, const char *name, struct insp_diff_row *row);
+
+/* The row of the type named name as one JSON object and a newline:
+ * {"type","count_a","count_b","bytes_a","bytes_b","count_delta",
+ * "bytes_delta","change"} (zeros and change "" for a type in neither).
+ * Returns as insp_diff_tsv. */
+enum ch_status insp_diff_type_json(struct insp_diff *d, const char *name, insp_out_fn out,
+				   void *arg);
+
+/* "new" (no instance in a), "vanished" (none in b) or "". */
+const char *insp_diff_change(const struct insp_diff_row *r);
+
+/* The message of the last failing call on d ("" when none). */
+const char *insp_diff_error(const struct insp_diff *d);
+
 #endif

@@ -81,6 +81,7 @@ void fsv_close(struct fsv *v)
 	thr_close(v->thr);
 	fsva_close(v);
 	fsvw_close(v);
+	fsvd_close(v);
 	fsve_close(v);
 	free(v->mods);
 	fsv_free_names(v->modnames, v->nmods);

@@ -218,6 +218,10 @@ int fsv_dir_lookup(struct fsv *v, const struct fsv_node *dir, const char *name,
 				*ino = fsv_ino(0, root_ents[i].kind);
 				return 0;
 			}
+		if (fsvd_on(v) && strcmp(name, "diff.tsv") == 0) {
+			*ino = fsv_ino(0, FK_DIFF_TSV);
+			return 0;
+		}
 		return -ENOENT;
 	case FK_TYPES:
 		return lookup_type_dir(v, name, ino);
@@ -227,6 +231,10 @@ int fsv_dir_lookup(struct fsv *v, const struct fsv_node *dir, const char *name,
 				*ino = fsv_ino(type_ents[i].kind, dir->pl);
 				return 0;
 			}
+		if (fsvd_on(v) && strcmp(name, "diff.json") == 0) {
+			*ino = fsv_ino(FK_TYPE_DIFF, dir->pl);
+			return 0;
+		}
 		return -ENOENT;
 	case FK_TYPE_INST: {
 		uint64_t addr, obj, mt, size;
@@ -502,6 +510,8 @@ int fsv_readdir(struct fsv *v, uint64_t ino, uint64_t off, bool plus,
 			if (!emit(&rd, root_ents[i].name, fsv_ino(0, root_ents[i].kind),
 				  root_ents[i].mode, -1, i + 3))
 				return 0;
+		if (fsvd_on(v) && pos <= NROOT)
+			emit(&rd, "diff.tsv", fsv_ino(0, FK_DIFF_TSV), S_IFREG, -1, NROOT + 3);
 		return 0;
 	case FK_TYPES:
 		if (fsv_types(v) != CH_OK)
@@ -520,6 +530,8 @@ int fsv_readdir(struct fsv *v, uint64_t ino, uint64_t off, bool plus,
 			if (!emit(&rd, type_ents[i].name, fsv_ino(k, dir.pl), m, -1, i + 3))
 				return 0;
 		}
+		if (fsvd_on(v) && pos <= NTYPE)
+			emit(&rd, "diff.json", fsv_ino(FK_TYPE_DIFF, dir.pl), S_IFREG, -1, NTYPE + 3);
 		return 0;
 	case FK_TYPE_INST: {
 		const uint64_t *addrs;

@@ -39,7 +39,7 @@ int fsv_node(struct fsv *v, uint64_t ino, struct fsv_node *n)
 		if (n->pl < FK_ROOT || n->pl >= FK_FIXED_END)
 			return -ENOENT;
 		n->kind = (enum fsv_kind)n->pl;
-		return 0;
+		return n->kind == FK_DIFF_TSV && !fsvd_on(v) ? -ENOENT : 0;
 	}
 	if (shape >= FSV_SHAPE_FIRST) {
 		n->kind = FK_SLOT;
@@ -56,7 +56,7 @@ int fsv_node(struct fsv *v, uint64_t ino, struct fsv_node *n)
 	switch (n->kind) {
 	case FK_TYPE: case FK_TYPE_JSON: case FK_TYPE_FIELDS: case FK_TYPE_BASE:
 	case FK_TYPE_INST: case FK_TYPE_JSONL: case FK_TYPE_STATICS:
-	case FK_TYPE_THREADS: case FK_TYPE_THREAD: {
+	case FK_TYPE_THREADS: case FK_TYPE_THREAD: case FK_TYPE_DIFF: {
 		uint64_t ti = n->kind == FK_TYPE_THREAD ? n->pl >> 16 : n->pl;
 		if (fsv_types(v) != CH_OK)
 			return -EIO;
@@ -67,7 +67,8 @@ int fsv_node(struct fsv *v, uint64_t ino, struct fsv_node *n)
 		n->mt = n->te->mt;
 		if ((n->kind == FK_TYPE_BASE && n->te->base == UINT32_MAX) ||
 		    (n->kind == FK_TYPE_STATICS && !n->te->statics) ||
-		    ((n->kind == FK_TYPE_THREADS || n->kind == FK_TYPE_THREAD) && !n->te->tstatics))
+		    ((n->kind == FK_TYPE_THREADS || n->kind == FK_TYPE_THREAD) && !n->te->tstatics) ||
+		    (n->kind == FK_TYPE_DIFF && !fsvd_on(v)))
 			return -ENOENT;
 		if (n->kind == FK_TYPE_THREAD) {
 			uint64_t k = n->pl & 0xffff, gcb, ngcb;

@@ -36,12 +36,14 @@ enum fsv_kind {
 	FK_EXCEPTIONS, FK_EXC_BY_TYPE,    /* exceptions/, exceptions/by-type.tsv */
 	FK_INSPECTIONS,                   /* inspections/ */
 	FK_ASYNC, FK_ASYNC_CHAINS, FK_ASYNC_BOXES, /* async/ (fsv_async.c) */
+	FK_DIFF_TSV,                      /* diff.tsv, with a baseline (fsv_diff.c) */
 	FK_FIXED_END,
 	/* payload: index in the type table */
 	FK_TYPE = 32, FK_TYPE_JSON, FK_TYPE_FIELDS, FK_TYPE_BASE, FK_TYPE_INST,
 	FK_TYPE_JSONL, FK_TYPE_STATICS, FK_TYPE_THREADS,
 	FK_TYPE_THREAD, /* payload: type index << 16 | thread index */
 	FK_RSTAT_TYPE,  /* roots/statics/<Type>/: payload type index */
+	FK_TYPE_DIFF,   /* types/<Type>/diff.json, with a baseline (fsv_diff.c) */
 	/* payload: an object address (FK_ALIAS: any address inside one) */
 	FK_OBJ = 48, FK_OBJ_TYPE, FK_OBJ_JSON, FK_OBJ_ADDR, FK_OBJ_SIZE,
 	FK_OBJ_LENGTH, FK_INST, FK_ALIAS, FK_OBJ_ITEMS,
@@ -194,6 +196,14 @@ int fsvw_list(struct fsv *v, uint64_t pos, fsvi_fill_fn fn, void *arg);
 int fsvw_render(struct fsv *v, const struct fsv_node *n, struct val_buf *b);
 void fsvw_close(struct fsv *v);
 
+/* ---- diff.tsv and types/<Type>/diff.json (fsv_diff.c) ---- */
+
+/* Whether the mount has a baseline (and so those files). */
+bool fsvd_on(const struct fsv *v);
+/* The text of FK_DIFF_TSV and FK_TYPE_DIFF. */
+int fsvd_render(struct fsv *v, const struct fsv_node *n, struct val_buf *b);
+void fsvd_close(struct fsv *v);
+
 /* ---- threads/ (fsv_threads.c) ---- */
 
 /* Checks and resolves FK_THR*; the children of threads/ and of
@@ -287,6 +297,9 @@ struct fsv {
 	/* inspections/ (fsv_insp.c): made on first use */
 	bool insp_done;
 	struct fsvw *insp;
+	/* diff.tsv, diff.json (fsv_diff.c): made on first use */
+	bool diff_done;
+	struct fsvd *diff;
 	/* modules */
 	bool mods_done;
 	const struct dump_module **mods;

@@ -5,7 +5,9 @@
  * fstab lines run /sbin/mount.clrheap SPEC DIR [-sfnv] [-o OPTIONS]), or by
  * hand. The dump is opened and checked before anything is mounted, so a
  * dump that cannot be read is reported with a non-zero exit; the process
- * goes to the background only once the mount is in place. */
+ * goes to the background only once the mount is in place. With -o
+ * baseline=A.dmp a second dump is opened the same way, and the mount shows
+ * what each type gained or lost from it (diff.tsv, types/<T>/diff.json). */
 #define FUSE_USE_VERSION 312
 
 #include <errno.h>
@@ -41,6 +43,13 @@ struct mnt {
 	struct clr *c;
 	struct heap *h;
 	struct fsv *v;
+	/* -o baseline=: the earlier dump, opened as the first one is */
+	char *base_spec;
+	char base_path[PATH_MAX];
+	struct dump *bd;
+	struct as *ba;
+	struct clr *bc;
+	struct heap *bh;
 	struct fuse_session *se;
 	struct ch_err err;
 };
@@ -56,6 +65,8 @@ static void usage(FILE *f)
 	      "  -o max_items=N     elements of one collection shown in JSON (default 1048576)\n"
 	      "  -o max_string=N    characters of one string shown in JSON (default 1048576)\n"
 	      "  -o search=DIR      folder searched for module files the dump lacks\n"
+	      "  -o baseline=FILE   an earlier dump: adds diff.tsv and types/<T>/diff.json,\n"
+	      "                     what each type gained or lost from FILE to DUMP\n"
 	      "  -o cache=MB        memory for rendered files (default 64)\n"
 	      "  -o allow_other     let other users read the mount\n"
 	      "  other -o options go to libfuse (see mount.fuse3(8))\n"
@@ -155,6 +166,14 @@ static bool parse_opts(struct mnt *m, const char *list)
 			}
 			if (!(m->search[m->nsearch++] = strdup(real)))
 				return false;
+		} else if (strncmp(o, "baseline=", 9) == 0) {
+			if (!o[9]) {
+				fprintf(stderr, "mount.clrheap: baseline=: which dump?\n");
+				return false;
+			}
+			free(m->base_spec);
+			if (!(m->base_spec = strdup(o + 9)))
+				return false;
 		} else if (strncmp(o, "max_read=", 9) == 0) {
 			/* libfuse's, but init must ask for the same (fsv_fuse.c) */
 			if (!parse_uint(o + 9, UINT32_MAX, &n)) {
@@ -220,21 +239,43 @@ static void log_line(void *arg, const char *line)
 		syslog(LOG_INFO, "%s", line);
 }
 
-/* Opens the dump down to the heap; every failure is one line in m->err. */
-static enum ch_status open_dump(struct mnt *m)
+/* Opens the dump at spec (its full path into path) down to the heap,
+ * with the search folders; every failure is one line in m->err. */
+static enum ch_status open_heap(struct mnt *m, const char *spec, char *path, struct dump **d,
+				struct as **a, struct clr **c, struct heap **h)
 {
-	if (!realpath(m->spec, m->dump_path))
-		return ch_set_error(&m->err, CH_EIO, "%s: %s", m->spec, strerror(errno));
-	enum ch_status st = dump_open(m->dump_path, &m->d, &m->err);
+	if (!realpath(spec, path))
+		return ch_set_error(&m->err, CH_EIO, "%s: %s", spec, strerror(errno));
+	enum ch_status st = dump_open(path, d, &m->err);
 	if (st == CH_OK)
-		st = as_open(m->d, &m->a, &m->err);
+		st = as_open(*d, a, &m->err);
 	for (int i = 0; st == CH_OK && i < m->nsearch; i++)
-		if ((st = as_add_search_dir(m->a, m->search[i])) != CH_OK)
+		if ((st = as_add_search_dir(*a, m->search[i])) != CH_OK)
 			ch_set_error(&m->err, st, "out of memory");
 	if (st == CH_OK)
-		st = clr_open(m->a, &m->c, &m->err);
+		st = clr_open(*a, c, &m->err);
 	if (st == CH_OK)
-		st = heap_open(m->c, &m->h, &m->err);
+		st = heap_open(*c, h, &m->err);
+	return st;
+}
+
+/* Opens the dump, and the baseline when one is given, then the view;
+ * every failure is one line in m->err (a baseline's names its file). */
+static enum ch_status open_dump(struct mnt *m)
+{
+	enum ch_status st = open_heap(m, m->spec, m->dump_path, &m->d, &m->a, &m->c, &m->h);
+	if (st == CH_OK && m->base_spec) {
+		st = open_heap(m, m->base_spec, m->base_path, &m->bd, &m->ba, &m->bc, &m->bh);
+		if (st != CH_OK) {
+			bool named = strstr(m->err.msg, m->base_spec) ||
+				     (m->base_path[0] && strstr(m->err.msg, m->base_path));
+			char msg[sizeof m->err.msg];
+			snprintf(msg, sizeof msg, "%s", m->err.msg);
+			ch_set_error(&m->err, st, "baseline%s%s: %s", named ? "" : " ",
+				     named ? "" : m->base_spec, msg);
+		}
+		m->fo.baseline = m->bh;
+	}
 	if (st == CH_OK) {
 		struct stat sb;
 		if (stat(m->dump_path, &sb) == 0)
@@ -317,6 +358,7 @@ int main(int argc, char **argv)
 		for (int i = 0; i < m.nsearch; i++)
 			free(m.search[i]);
 		free(m.fuse_opts);
+		free(m.base_spec);
 		return 2;
 	}
 	int rc;
@@ -329,6 +371,11 @@ int main(int argc, char **argv)
 	if (m.se)
 		fuse_session_destroy(m.se);
 	fsv_close(m.v);
+	heap_close(m.bh);
+	clr_close(m.bc);
+	as_close(m.ba);
+	dump_close(m.bd);
+	free(m.base_spec);
 	heap_close(m.h);
 	clr_close(m.c);
 	as_close(m.a);

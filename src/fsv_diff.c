@@ -1,0 +1,69 @@
+/* fsv_diff.c - with -o baseline=A.dmp: /diff.tsv, what each type gained or
+ * lost from the baseline to this dump (the text of `clrheap diff A B`), and
+ * types/<Type>/diff.json, that type's row. Inodes: FK_DIFF_TSV in shape 0;
+ * FK_TYPE_DIFF with the type's index. The diff is made once, on first use,
+ * and read under a lock. */
+#include "fsv_priv.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "insp.h"
+
+struct fsvd {
+	pthread_mutex_t lock; /* held while the diff is made or read */
+	struct insp_diff *d;
+};
+
+bool fsvd_on(const struct fsv *v)
+{
+	return v->o.baseline != NULL;
+}
+
+static struct fsvd *ctx(struct fsv *v)
+{
+	pthread_mutex_lock(&v->lock);
+	if (!v->diff_done && v->o.baseline) {
+		v->diff_done = true;
+		struct fsvd *w = calloc(1, sizeof *w);
+		struct ch_err err = { 0 };
+		if (w && insp_diff_open(v->o.baseline, v->h, &w->d, &err) == CH_OK) {
+			pthread_mutex_init(&w->lock, NULL);
+			v->diff = w;
+		} else {
+			free(w);
+		}
+	}
+	pthread_mutex_unlock(&v->lock);
+	return v->diff;
+}
+
+void fsvd_close(struct fsv *v)
+{
+	struct fsvd *w = v->diff;
+	if (!w)
+		return;
+	insp_diff_close(w->d);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+}
+
+static void to_buf(void *arg, const char *p, size_t n)
+{
+	fsv_buf_put(arg, p, n);
+}
+
+int fsvd_render(struct fsv *v, const struct fsv_node *n, struct val_buf *b)
+{
+	struct fsvd *w = ctx(v);
+	if (!w)
+		return -EIO;
+	if (n->kind == FK_TYPE_DIFF && (!n->te || !n->te->t || !n->te->t->name))
+		return -EIO;
+	pthread_mutex_lock(&w->lock);
+	enum ch_status st = n->kind == FK_DIFF_TSV
+		? insp_diff_tsv(w->d, to_buf, b)
+		: insp_diff_type_json(w->d, n->te->t->name, to_buf, b);
+	pthread_mutex_unlock(&w->lock);
+	return st == CH_OK ? 0 : st == CH_ENOMEM ? -ENOMEM : -EIO;
+}
