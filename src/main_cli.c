@@ -4,6 +4,7 @@
  *   clrheap stat DUMP [--json] [--search DIR]
  *   clrheap types DUMP [--fields NAME] [--search DIR]
  *   clrheap objects DUMP --type NAME|--all [--depth N] [--max-items N] [--max-string N] [--search DIR]
+ *   clrheap objects DUMP --type NAME --csv [...]   the same as CSV rows (csv.h)
  *   clrheap show DUMP ADDR [--depth N] [--max-items N] [--max-string N] [--search DIR]
  *   clrheap statics DUMP --type NAME [--depth N] [--search DIR]
  *   clrheap refs|referrers|gcroot|retained ...   the object graph (main_graph.c)
@@ -27,6 +28,7 @@
 #include "dump.h"
 #include "heap.h"
 #include "asy.h"
+#include "csv.h"
 #include "jw.h"
 #include "main_facts.h"
 #include "main_graph.h"
@@ -51,6 +53,7 @@ struct cli {
 	uint64_t max_items;
 	uint32_t max_string;
 	bool all;           /* objects --all, refs --all, retained --all */
+	bool csv;           /* objects --csv */
 	size_t limit;       /* inspect --limit N */
 	bool no_stack_roots, no_static_roots;
 	const char *search[MAX_SEARCH];
@@ -68,6 +71,7 @@ static void usage(FILE *f)
 	      "       clrheap stat DUMP [--json] [--search DIR]\n"
 	      "       clrheap types DUMP [--fields NAME] [--search DIR]\n"
 	      "       clrheap objects DUMP --type NAME|--all [--depth N] [--max-items N] [--max-string N] [--search DIR]\n"
+	      "       clrheap objects DUMP --type NAME --csv [--depth N] [--max-items N] [--max-string N] [--search DIR]\n"
 	      "       clrheap show DUMP ADDR [--depth N] [--max-items N] [--max-string N] [--search DIR]\n"
 	      "       clrheap statics DUMP --type NAME [--depth N] [--search DIR]\n"
 	      "       clrheap refs DUMP ADDR|--all [--search DIR]\n"
@@ -130,6 +134,8 @@ static bool parse_args(struct cli *c, int argc, char **argv)
 			c->fields = argv[++i];
 		} else if (strcmp(s, "--all") == 0) {
 			c->all = true;
+		} else if (strcmp(s, "--csv") == 0 && strcmp(c->cmd, "objects") == 0) {
+			c->csv = true;
 		} else if (strcmp(s, "--no-stack-roots") == 0) {
 			c->no_stack_roots = true;
 		} else if (strcmp(s, "--no-static-roots") == 0) {
@@ -179,6 +185,10 @@ static bool parse_args(struct cli *c, int argc, char **argv)
 	if (((strcmp(c->cmd, "objects") == 0 && !c->all) || strcmp(c->cmd, "statics") == 0) &&
 	    !c->type) {
 		ch_set_error(&c->err, CH_EARG, "%s: which --type NAME?", c->cmd);
+		return false;
+	}
+	if (c->csv && c->all) {
+		ch_set_error(&c->err, CH_EARG, "objects: --csv is for one --type NAME, not --all");
 		return false;
 	}
 	if (strcmp(c->cmd, "show") == 0 && !c->addr) {
@@ -451,7 +461,15 @@ struct objects_walk {
 	bool cache_hit[256];
 	uint64_t count;
 	enum ch_status st;
+	struct csv *csv;         /* objects --csv: learning, then writing rows */
+	bool csv_rows;
 };
+
+static void csv_stdout(void *arg, const char *p, size_t n)
+{
+	(void)arg;
+	fwrite(p, 1, n, stdout);
+}
 
 static bool objects_cb(void *arg, uint64_t obj, uint64_t mt, uint64_t size)
 {
@@ -469,6 +487,12 @@ static bool objects_cb(void *arg, uint64_t obj, uint64_t mt, uint64_t size)
 	w->st = val_object_json(w->v, obj, &w->b, &w->c->err);
 	if (w->st != CH_OK)
 		return false;
+	if (w->csv) {
+		w->st = w->csv_rows ? csv_row(w->csv, w->b.p, w->b.len, csv_stdout, NULL, &w->c->err)
+				    : csv_learn(w->csv, w->b.p, w->b.len, &w->c->err);
+		w->count++;
+		return w->st == CH_OK;
+	}
 	w->b.p[w->b.len++] = '\n'; /* vb keeps one spare byte for the NUL */
 	if (fwrite(w->b.p, 1, w->b.len, stdout) != w->b.len) {
 		w->st = ch_set_error(&w->c->err, CH_EIO, "writing the output failed");
@@ -504,10 +528,20 @@ static int cmd_objects(struct cli *c)
 	static char obuf[1 << 16];
 	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
 	int rc = 0;
-	if (open_val(c, &w->v) != CH_OK) {
+	if (open_val(c, &w->v) != CH_OK || (c->csv && csv_open(&w->csv, &c->err) != CH_OK)) {
 		rc = fail(c);
 	} else {
 		heap_walk(c->h, objects_cb, w);
+		if (w->csv && w->st == CH_OK && w->count) {
+			/* the columns are known: the header, then every row again */
+			w->st = csv_header(w->csv, csv_stdout, NULL, &c->err);
+			w->csv_rows = true;
+			w->count = 0;
+			if (w->st == CH_OK)
+				heap_walk(c->h, objects_cb, w);
+			if (w->st == CH_OK && csv_warning(w->csv)[0])
+				fprintf(stderr, "clrheap: %s: %s\n", c->dump_path, csv_warning(w->csv));
+		}
 		if (fflush(stdout) != 0 && w->st == CH_OK)
 			w->st = ch_set_error(&c->err, CH_EIO, "writing the output failed");
 		if (w->st == CH_OK && w->count == 0 && !c->all)
@@ -520,6 +554,7 @@ static int cmd_objects(struct cli *c)
 	}
 	val_close(w->v);
 	val_buf_free(&w->b);
+	csv_close(w->csv);
 	free(w);
 	return rc;
 }
