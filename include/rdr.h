@@ -32,6 +32,32 @@ static inline bool rdr_fits(size_t len, uint64_t off, uint64_t n)
 	return off <= len && len - off >= n;
 }
 
+/* Writes code point cp as UTF-8 into out (room for 4 bytes assumed);
+ * returns the bytes written. */
+static inline size_t rdr_put_utf8(char *out, uint32_t cp)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xc0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xe0 | cp >> 12);
+		out[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		out[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | cp >> 18);
+	out[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	out[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	out[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
 /* Little-endian loads from memory known to hold enough bytes. */
 static inline uint16_t rdr_le16(const uint8_t *p)
 {

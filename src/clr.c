@@ -538,30 +538,6 @@ unsigned clr_min_obj_size(const struct clr *c) { return 3 * c->ps; }
 uint64_t clr_free_mt(const struct clr *c) { return c->free_mt; }
 uint64_t clr_string_mt(const struct clr *c) { return c->string_mt; }
 
-static size_t put_utf8(char *p, uint32_t cp)
-{
-	if (cp < 0x80) {
-		p[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		p[0] = (char)(0xc0 | cp >> 6);
-		p[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		p[0] = (char)(0xe0 | cp >> 12);
-		p[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		p[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	p[0] = (char)(0xf0 | cp >> 18);
-	p[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-	p[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-	p[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 char *clr_string_utf8(struct clr *c, uint64_t str, uint32_t max_units)
 {
 	unsigned ps = c->ps;
@@ -589,7 +565,7 @@ char *clr_string_utf8(struct clr *c, uint64_t str, uint32_t max_units)
 		} else if (cp >= 0xd800 && cp < 0xe000) {
 			cp = 0xfffd;
 		}
-		p += put_utf8(p, cp);
+		p += rdr_put_utf8(p, cp);
 	}
 	*p = '\0';
 	free(b);

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <uthash.h>
 
+#include "rdr.h"
+
 #define MAX_NAME 1024 /* bytes of a dotted column name */
 
 static const char oom[] = "out of memory";
@@ -317,30 +319,6 @@ static unsigned hex4(const char *p)
 	return v & 0xffff;
 }
 
-static size_t put_utf8(char *o, uint32_t cp)
-{
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xc0 | cp >> 6);
-		o[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (char)(0xe0 | cp >> 12);
-		o[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		o[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	o[0] = (char)(0xf0 | cp >> 18);
-	o[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-	o[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-	o[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 /* The text of the JSON string s (n bytes, quotes included) into x->text;
  * its length, or SIZE_MAX out of memory. */
 static size_t unescape(struct csv *x, const char *s, size_t n)
@@ -384,7 +362,7 @@ static size_t unescape(struct csv *x, const char *s, size_t n)
 			if (cp >= 0xd800 && cp < 0xe000)
 				cp = 0xfffd;
 			/* a \u escape of n bytes never grows past them as UTF-8 */
-			o += put_utf8(o, cp);
+			o += rdr_put_utf8(o, cp);
 			break;
 		}
 		default: *o++ = e; break; /* \" \\ \/ */

@@ -63,31 +63,6 @@ static const char *stream_name(uint32_t type)
 	return "stream";
 }
 
-/* Appends code point c as UTF-8 to out (room for 4 bytes assumed). */
-static size_t put_utf8(char *out, uint32_t c)
-{
-	if (c < 0x80) {
-		out[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		out[0] = (char)(0xc0 | c >> 6);
-		out[1] = (char)(0x80 | (c & 0x3f));
-		return 2;
-	}
-	if (c < 0x10000) {
-		out[0] = (char)(0xe0 | c >> 12);
-		out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (c & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | c >> 18);
-	out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (c & 0x3f));
-	return 4;
-}
-
 /* Reads the MINIDUMP_STRING at rva into m's path (UTF-16LE to UTF-8; an
  * unpaired surrogate becomes U+FFFD; a NUL ends the name). */
 static enum ch_status read_name(struct dump *d, uint32_t rva, size_t idx,
@@ -123,7 +98,7 @@ static enum ch_status read_name(struct dump *d, uint32_t rva, size_t idx,
 		} else if (c >= 0xd800 && c < 0xe000) {
 			c = 0xfffd;
 		}
-		k += put_utf8(out + k, c); /* 4 bytes only for a pair of units */
+		k += rdr_put_utf8(out + k, c); /* 4 bytes only for a pair of units */
 	}
 	bool ok = dump_set_module_path(m, out, k);
 	free(out);
