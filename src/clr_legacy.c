@@ -140,6 +140,8 @@ enum ch_status clr_legacy_open(struct clr *c, struct ch_err *err)
 		if (profiles[i].major == c->rt.major && profiles[i].os == dump_os(d) &&
 		    profiles[i].arch == dump_arch(d))
 			p = &profiles[i];
+	if (!p && !c->rt.major) /* the version's pages are not in the dump */
+		return clr_runtime_file_needed(c->a, &c->rt, "its version", err);
 	if (!p)
 		return ch_set_error(err, CH_EUNSUPPORTED,
 				    "%s: runtime %s on %s %s has no contract descriptor and no built-in "
