@@ -391,7 +391,7 @@ static void mode_str(mode_t m, char *s)
  * (total, then columns as wide as their widest value). */
 static void ll_print(struct tree *t, struct llist *l, bool total)
 {
-	if (!t->unsorted)
+	if (!t->unsorted && l->n > 1) /* an empty list has no array */
 		qsort(l->e, l->n, sizeof *l->e, lent_cmp);
 	if (!t->longfmt) {
 		for (size_t i = 0; i < l->n; i++)

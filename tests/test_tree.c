@@ -150,7 +150,7 @@ static void test_resolve(void **state)
 	/* a Node and the Node its Next refers to */
 	uint64_t inst = walk(v, "types/Zoo.Node/instances", NULL);
 	assert_true(inst != 0);
-	char a[FSV_NAME_MAX + 1] = "", path[1024], target[256];
+	char a[FSV_NAME_MAX + 1] = "", path[1024], target[FSV_NAME_MAX + 64];
 	struct names nm = { 0 };
 	nm.limit = 1000;
 	assert_int_equal(fsv_readdir(v, inst, 0, false, collect, &nm), 0);
