@@ -15,11 +15,16 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 endif
 # `make tsan check`: the same with ThreadSanitizer, in build-tsan; reports
 # (of daemonized mounts too) are written to build-tsan/tsan-report.PID.
+# SUITES=all runs every suite there.
 ifneq ($(filter tsan,$(MAKECMDGOALS)),)
 BUILD   := build-tsan
 OPT     := -O1 -g
 SAN     := -fsanitize=thread -fno-omit-frame-pointer
 export TSAN_OPTIONS := log_path=$(CURDIR)/build-tsan/tsan-report
+# Only the suites that run code on more than one thread: the parallel heap
+# walk and graph build, the mount's concurrent readers (FUSE threads).
+export SUITES ?= test_as test_fsv test_val test_heap test_graph \
+                 t_mount t_readers t_seed t_stat t_graph t_tree
 endif
 CFLAGS  += $(OPT) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wstrict-prototypes \
            -Wmissing-declarations -Wwrite-strings -Wshadow $(WERROR) \
