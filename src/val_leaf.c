@@ -318,8 +318,10 @@ void leaf_prim(struct rctx *rc, uint8_t elem, const struct span *s, uint64_t off
 /* ---- enums ---- */
 
 /* The member Enum.ToString names for bits. Of several with that value
- * (in .NET's sorted order) a plain enum takes the first, a [Flags] enum
- * the last, as it walks down from the largest; zero is the first again. */
+ * (in .NET's sorted order) a [Flags] enum takes the last, as it walks down
+ * from the largest, and zero the first; a plain enum the one .NET meets:
+ * up to 32 members the first (IndexOf), past that the first a classic
+ * binary search hits, midpoint (lo + hi) / 2 of an inclusive range. */
 const struct enum_member *val_enum_find(const struct enum_info *en, uint64_t bits)
 {
 	if (en->flags && bits != 0) {
@@ -328,15 +330,39 @@ const struct enum_member *val_enum_find(const struct enum_info *en, uint64_t bit
 				return en->m[i].bits == bits ? &en->m[i] : NULL;
 		return NULL;
 	}
-	size_t lo = 0, hi = en->n;
+	if (en->n <= 32 || (en->flags && en->m[0].bits == 0)) { /* [Flags] zero: the first */
+		for (size_t i = 0; i < en->n; i++)
+			if (en->m[i].bits == bits)
+				return &en->m[i];
+		return NULL;
+	}
+	size_t lo = 0, hi = en->n; /* [lo, hi): hi is .NET's hi + 1 */
 	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
+		size_t mid = lo + (hi - 1 - lo) / 2;
+		if (en->m[mid].bits == bits)
+			return &en->m[mid];
 		if (en->m[mid].bits < bits)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < en->n && en->m[lo].bits == bits ? &en->m[lo] : NULL;
+	return NULL;
+}
+
+bool val_enum_split(const struct enum_info *en, uint64_t bits, uint64_t *used)
+{
+	if (!en->flags || bits == 0 || en->n > VAL_ENUM_MAX)
+		return false;
+	memset(used, 0, (en->n + 63) / 64 * sizeof *used);
+	uint64_t rest = bits;
+	for (size_t i = en->n; i-- > 0 && rest;) {
+		uint64_t mb = en->m[i].bits;
+		if (mb && (rest & mb) == mb) {
+			used[i / 64] |= (uint64_t)1 << (i % 64);
+			rest &= ~mb;
+		}
+	}
+	return rest == 0;
 }
 
 /* Enum.ToString: a member's name; for [Flags] the names of the members
@@ -358,32 +384,22 @@ void leaf_enum(struct rctx *rc, const struct plan *p, uint64_t bits, bool json)
 		vb_utf8(b, m->name, strlen(m->name), json);
 		return;
 	}
-	if (en->flags && bits != 0 && en->n <= 64) {
-		uint64_t rest = bits;
-		bool used[64] = { false };
-		for (size_t i = en->n; i-- > 0;) {
-			uint64_t mb = en->m[i].bits;
-			if (mb && (rest & mb) == mb) {
-				used[i] = true;
-				rest &= ~mb;
-			}
+	uint64_t used[(VAL_ENUM_MAX + 63) / 64];
+	if (val_enum_split(en, bits, used)) {
+		if (json)
+			vb_ch(b, '"');
+		bool first = true;
+		for (size_t i = 0; i < en->n; i++) {
+			if (!(used[i / 64] >> (i % 64) & 1))
+				continue;
+			if (!first)
+				vb_put(b, ", ", 2);
+			first = false;
+			vb_utf8(b, en->m[i].name, strlen(en->m[i].name), false);
 		}
-		if (rest == 0) {
-			if (json)
-				vb_ch(b, '"');
-			bool first = true;
-			for (size_t i = 0; i < en->n; i++) {
-				if (!used[i])
-					continue;
-				if (!first)
-					vb_put(b, ", ", 2);
-				first = false;
-				vb_utf8(b, en->m[i].name, strlen(en->m[i].name), false);
-			}
-			if (json)
-				vb_ch(b, '"');
-			return;
-		}
+		if (json)
+			vb_ch(b, '"');
+		return;
 	}
 	put_number(b, p->prim, bits, size);
 }
@@ -574,7 +590,16 @@ static void leaf_handle(struct rctx *rc, const struct plan *p, uint64_t md, bool
 	struct val_buf *b = rc->b;
 	char name[1024];
 	if (!md || !clr_method_name(rc->v->c, md, name, sizeof name)) {
+		/* no method to name (null, or one Reflection.Emit made): the
+		 * struct as it is, as any other embedded struct renders */
+		if (json) {
+			vb_str(b, "{\"$type\":");
+			vb_utf8(b, p->t->name, strlen(p->t->name), true);
+			vb_str(b, ",\"m_handle\":");
+		}
 		put_number(b, p->prim, md, elem_size(p->prim, rc->v->ps));
+		if (json)
+			vb_ch(b, '}');
 		return;
 	}
 	if (!json) {

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define MAX_ENUM_MEMBERS 4096
 
 /* Drops generic arguments from a ClrMD-style name:
  * "A.Dictionary<K, V>+Entry" -> "A.Dictionary+Entry". */
@@ -258,15 +257,15 @@ static void build_enum(struct val *v, struct plan *p)
 		return;
 	struct md_enum_member tmp[64], *m = tmp;
 	size_t n = md_enum_members(md, rid, tmp, 64);
-	if (n > MAX_ENUM_MEMBERS)
-		n = MAX_ENUM_MEMBERS;
+	if (n > VAL_ENUM_MAX)
+		n = VAL_ENUM_MAX;
 	if (n > 64) {
 		m = calloc(n, sizeof *m);
 		if (!m)
 			return;
 		n = md_enum_members(md, rid, m, n);
-		if (n > MAX_ENUM_MEMBERS)
-			n = MAX_ENUM_MEMBERS;
+		if (n > VAL_ENUM_MAX)
+			n = VAL_ENUM_MAX;
 	}
 	p->en.m = calloc(n ? n : 1, sizeof *p->en.m);
 	if (p->en.m) {

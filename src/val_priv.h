@@ -60,6 +60,14 @@ struct enum_info {
 /* The member Enum.ToString names for bits alone, or NULL. */
 const struct enum_member *val_enum_find(const struct enum_info *en, uint64_t bits);
 
+/* The most members an enum's plan keeps. */
+#define VAL_ENUM_MAX 4096
+
+/* A [Flags] value no one member names: marks in used (a bitmap of en->n
+ * bits) the members Enum.ToString joins, largest first taken; false when
+ * they do not make up bits. */
+bool val_enum_split(const struct enum_info *en, uint64_t bits, uint64_t *used);
+
 struct plan {
 	uint64_t mt;
 	const struct clr_type *t;

@@ -3,7 +3,9 @@
  * introsort, not stable) from metadata order, then a plain enum takes the
  * first of equal values, a [Flags] enum the last (zero: the first). The
  * members come from CoreLib's real metadata in the zoo dump; the expected
- * orders are Enum.GetNames of .NET 10, the names what ToString printed. */
+ * orders are Enum.GetNames of .NET 10, the names what ToString printed.
+ * Past 32 members .NET finds a value by binary search, and a [Flags] enum
+ * may have more than 64 members: those two run on members made here. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -122,12 +124,66 @@ static void test_plain(void **state)
 	free(en.m);
 }
 
+/* n members in sorted order, named m<index>: bits 0, 1, ..., with dup
+ * given to two members (dup >= n: none twice) */
+static void made(struct enum_info *en, size_t n, uint64_t dup, bool flags)
+{
+	static char names[128][16];
+	en->m = calloc(n, sizeof *en->m);
+	assert_non_null(en->m);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(names[i], sizeof names[i], "m%zu", i);
+		en->m[i] = (struct enum_member){ i <= dup ? i : i - 1, names[i] };
+	}
+	en->n = n;
+	en->flags = flags;
+}
+
+/* 40 members, 20 twice: .NET's BinarySearch meets the second (lo 0, hi 39:
+ * 19, 29, 24, 21), where IndexOf (32 members or fewer) takes the first */
+static void test_binary_search(void **state)
+{
+	(void)state;
+	struct enum_info en;
+	made(&en, 40, 20, false);
+	assert_int_equal(en.m[20].bits, 20);
+	assert_int_equal(en.m[21].bits, 20);
+	assert_ptr_equal(val_enum_find(&en, 20), &en.m[21]);
+	assert_ptr_equal(val_enum_find(&en, 0), &en.m[0]);
+	assert_ptr_equal(val_enum_find(&en, 38), &en.m[39]);
+	assert_null(val_enum_find(&en, 39));
+	en.n = 32;
+	assert_ptr_equal(val_enum_find(&en, 20), &en.m[20]);
+	free(en.m);
+}
+
+/* A [Flags] value of 71 members, as Roslyn's BinaryOperatorKind (Int,
+ * Lifted): the members that make it up, however many there are. */
+static void test_flags_many(void **state)
+{
+	(void)state;
+	struct enum_info en;
+	made(&en, 71, 1000, true);
+	en.m[70].bits = 0x10000;
+	uint64_t used[(VAL_ENUM_MAX + 63) / 64];
+	assert_null(val_enum_find(&en, 0x10005));
+	assert_true(val_enum_split(&en, 0x10005, used));
+	assert_int_equal(used[0], (uint64_t)1 << 5);
+	assert_int_equal(used[1], (uint64_t)1 << (70 - 64));
+	assert_false(val_enum_split(&en, 0x20000, used));
+	en.flags = false;
+	assert_false(val_enum_split(&en, 0x10005, used));
+	free(en.m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_method_attributes),
 		cmocka_unit_test(test_type_attributes),
 		cmocka_unit_test(test_plain),
+		cmocka_unit_test(test_binary_search),
+		cmocka_unit_test(test_flags_many),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -119,3 +119,9 @@ oracle_run() {
 	fi
 	rm -f "$tmpo"; return 1
 }
+
+# Numbers outside JSON strings become "#<text>" strings, so jq compares
+# them digit for digit (12.50, 1E+21, 18446744073709551615).
+numq() {
+	perl -pe 's/("(?:[^"\\]++|\\.)*+")|(-?\d[\d.eE+-]*)/defined $1 ? $1 : "\"#$2\""/ge'
+}

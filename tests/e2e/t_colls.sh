@@ -21,10 +21,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP PIPE
 
-# Numbers outside strings become "#<text>" strings, so jq keeps them exact.
-numq() {
-	perl -pe 's/("(?:[^"\\]++|\\.)*+")|(-?\d[\d.eE+-]*)/defined $1 ? $1 : "\"#$2\""/ge'
-}
 # The fields whose collections have .items/, and among them the maps whose
 # keys are not all strings (their items are key/value directories).
 ITEMS="Table MixedTable EmptyTable Ordered MixedOrdered List OldSorted OldSortedInts Sorted

@@ -34,10 +34,6 @@ if [ ! -c /dev/fuse ]; then
 	exit 1
 fi
 
-# Numbers outside strings become "#<text>" strings, so jq keeps them exact.
-numq() {
-	perl -pe 's/("(?:[^"\\]++|\\.)*+")|(-?\d[\d.eE+-]*)/defined $1 ? $1 : "\"#$2\""/ge'
-}
 canon() { numq | jq -cS . | LC_ALL=C sort; }
 # An object's name under objects/: 16 hex digits of a "0x…" address (8 on a
 # 32-bit dump; HEXW is set per dump).

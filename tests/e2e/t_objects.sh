@@ -14,10 +14,6 @@
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# Numbers outside strings become "#<text>" strings.
-numq() {
-	perl -pe 's/("(?:[^"\\]++|\\.)*+")|(-?\d[\d.eE+-]*)/defined $1 ? $1 : "\"#$2\""/ge'
-}
 # Canonical lines: exact numbers, sorted keys, one document a line, sorted.
 canon() { numq | jq -cS . | LC_ALL=C sort; }
 # The lines of $1 whose "$addr" is listed in $2.

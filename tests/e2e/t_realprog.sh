@@ -11,7 +11,14 @@
 #  - `clrheap objects --all` at default options is at most 10x the heap's
 #    bytes with no line over 64 MiB (read up to 10x the heap and a byte), and
 #    warns of nothing but modules Reflection.Emit built (their metadata is not
-#    in an image).
+#    in an image);
+#  - shop: object by object, up to 10 instances of each of the ~100 types
+#    of varied shape the oracle's `pick` chooses, clrheap's document equals
+#    ClrMD's (`objects --logical`) but for what only clrheap decodes
+#    (tests/e2e/realprog-same.jq says what is not compared, and why);
+#  - roslyn: values .NET prints that the comparison skips or that gave the
+#    wrong text before: a [Flags] enum of 200 members in a 2-D array
+#    ("Int, Lifted"), a method handle with no method to name.
 # A line per program with the figures and times (printed, never judged).
 # Not run (passing) without the .NET SDK, on a machine without .NET
 # (tests/no-runtime.sh), or in a sanitized build (the plain build's pass
@@ -42,6 +49,51 @@ grep -e 'heap dump' -e 'reusing' -e 'served' "$tmp/make.log" | sed 's/^make-dump
 make_s=$(since "$t0")
 oracle_build
 [ -f "$E2E_ORACLE/clrmd-oracle.dll" ] || bad "no ClrMD oracle: nothing to compare with"
+
+compare_objects() { # dump: sets objs_n, objs_same
+	local d=$1 t
+	objs_n=0 objs_same=0
+	if ! dotnet "$E2E_ORACLE/clrmd-oracle.dll" pick "$d" --prefer Shop >"$tmp/pick" 2>"$tmp/oerr"; then
+		bad "shop: oracle pick failed: $(head -c 300 "$tmp/oerr")"
+		return
+	fi
+	mapfile -t types < <(cut -f3 "$tmp/pick")
+	check "shop: the oracle picked types of many shapes (${#types[@]})" test "${#types[@]}" -ge 60
+	if ! dotnet "$E2E_ORACLE/clrmd-oracle.dll" objects "$d" --logical --limit 10 "${types[@]}" \
+		>"$tmp/or" 2>"$tmp/oerr"; then
+		bad "shop: oracle objects failed: $(head -c 300 "$tmp/oerr")"
+		return
+	fi
+	: >"$tmp/me"
+	for t in "${types[@]}"; do
+		"$CLRHEAP" objects "$d" --type "$t" >>"$tmp/me" 2>>"$tmp/err.o" ||
+			bad "shop: clrheap objects --type $t failed: $(tail -n 1 "$tmp/err.o")"
+	done
+	jq -r '."$addr"' "$tmp/or" | LC_ALL=C sort -u >"$tmp/or.a"
+	awk 'NR == FNR { want[$0] = 1; next }
+		{ if (match($0, /^\{"\$addr":"0x[0-9a-f]*"/) && substr($0, 11, RLENGTH - 11) in want) print }' \
+		"$tmp/or.a" "$tmp/me" | numq >"$tmp/me.q"
+	numq <"$tmp/or" >"$tmp/or.q"
+	objs_n=$(wc -l <"$tmp/or.q")
+	jq -n -r --slurpfile o "$tmp/or.q" --slurpfile m "$tmp/me.q" -f tests/e2e/realprog-same.jq >"$tmp/why"
+	objs_same=$((objs_n - $(wc -l <"$tmp/why")))
+	if [ -s "$tmp/why" ]; then
+		bad "shop: $(wc -l <"$tmp/why") of $objs_n objects differ from ClrMD's (type, first path):"
+		LC_ALL=C sort "$tmp/why" | uniq -c | sort -rn | head -n 10 | cut -c1-300 | sed 's/^/    /' >&2
+	else ok; fi
+	check "shop: every object the oracle rendered ($objs_n) is compared" test "$objs_n" -ge 500
+}
+roslyn_values() { # dump
+	local d=$1
+	"$CLRHEAP" objects "$d" --type 'Microsoft.CodeAnalysis.CSharp.BinaryOperatorKind[,]' >"$tmp/bok" 2>&1 ||
+		bad "roslyn: objects of BinaryOperatorKind[,] failed: $(head -c 300 "$tmp/bok")"
+	check "roslyn: BinaryOperatorKind[,] holds \"Int, Lifted\"" grep -q '"Int, Lifted"' "$tmp/bok"
+	check "roslyn: no BinaryOperatorKind[,] element is a bare number" \
+		test "$(jq '[.. | numbers] | length' "$tmp/bok" | sort -u)" = 0
+	"$CLRHEAP" objects "$d" --type System.RuntimeMethodInfoStub >"$tmp/stub" 2>/dev/null
+	check "roslyn: each RuntimeMethodInfoStub's handle is a method or the struct" \
+		test "$(jq -r '.m_value | if has("$method") then "m" elif .["$type"] == "System.RuntimeMethodHandleInternal" and (.m_handle | type) == "number" then "s" else "bad" end' "$tmp/stub" | sort -u | tr -d '\n')" = ms
+}
 
 table=""
 for prog in roslyn msbuild shop; do
@@ -97,9 +149,19 @@ for prog in roslyn msbuild shop; do
 	[ -s "$tmp/err.other" ] && head -n 5 "$tmp/err.other" | sed 's/^/    /' >&2
 	check "$prog: no line of objects --all over 64 MiB (longest $amax)" test "$amax" -le $((64 << 20))
 
+	# 4. object by object (one program: the oracle takes a while)
+	cmp_s=-
+	if [ "$prog" = shop ]; then
+		t0=$(now)
+		compare_objects "$d"
+		cmp_s=$(since "$t0")
+	fi
+	[ "$prog" = roslyn ] && roslyn_values "$d"
+
 	line=$(printf '%-8s stat rows %s/%s equal (clrheap %ss, ClrMD %ss); objects --all %s bytes for a %s-byte heap (%s x, %s lines, longest %s) in %ss' \
 		"$prog" "$same" "$rows" "$stat_s" "$ostat_s" "$abytes" "$heap" \
 		"$(awk -v a="$abytes" -v b="$heap" 'BEGIN { printf "%.1f", a / b }')" "$alines" "$amax" "$all_s")
+	[ "$cmp_s" = - ] || line="$line; $objs_same of $objs_n objects equal ClrMD's in ${cmp_s}s"
 	table="$table  $line
 "
 done
