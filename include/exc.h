@@ -39,6 +39,20 @@ struct exc_frame {
 	const char *module;  /* the method's module file name, NULL when unknown */
 };
 
+/* Decodes the stack trace object st (an exception's _stackTrace: a byte[],
+ * or an object[] whose element 0 is one) into *out (malloc'd; free with
+ * exc_frames_free) and *n, each frame's MethodDesc named. A trace that
+ * cannot be read, or only in part, gives the frames read and *warning
+ * saying why (static text; NULL when none). CH_OK, or CH_ENOMEM. */
+enum ch_status exc_read_frames(struct clr *c, uint64_t st, struct exc_frame **out, size_t *n,
+			       const char **warning);
+/* Frees what exc_read_frames made; NULL is a no-op. */
+void exc_frames_free(struct exc_frame *f, size_t n);
+/* f as !pe names it, into buf (cut to size): "module!Ns.Type.Method+0x74"
+ * (no module or offset where unknown), or "<unknown method, MethodDesc
+ * …>". */
+void exc_frame_name(const struct exc_frame *f, char *buf, size_t size);
+
 struct exc_exception {
 	uint64_t addr;
 	uint64_t mt;

@@ -112,21 +112,23 @@ static uint64_t frames_array(struct clr *c, uint64_t st, const char **why)
 	return first;
 }
 
-/* Decodes e's stack trace into malloc'd frames. */
-static enum ch_status read_frames(struct exc_list *l, struct exc_exception *e)
+enum ch_status exc_read_frames(struct clr *c, uint64_t stack_trace, struct exc_frame **out,
+			       size_t *nout, const char **warning)
 {
-	struct clr *c = l->c;
 	struct as *a = clr_as(c);
 	unsigned ps = clr_ptr_size(c);
 	const char *why = NULL;
-	uint64_t arr = frames_array(c, e->stack_trace, &why);
+	*out = NULL;
+	*nout = 0;
+	*warning = NULL;
+	uint64_t arr = frames_array(c, stack_trace, &why);
 	uint32_t len = 0;
 	if (arr && !as_u32(a, arr + ps, &len)) {
 		why = "the stack trace array's length is unreadable";
 		arr = 0;
 	}
 	if (!arr) {
-		e->warning = why;
+		*warning = why;
 		return CH_OK;
 	}
 	size_t hdr = 2 * (size_t)ps, want = len, max_bytes = 16 + (size_t)MAX_FRAMES * 4 * ps;
@@ -144,7 +146,7 @@ static enum ch_status read_frames(struct exc_list *l, struct exc_exception *e)
 	bool v9 = rt->flavor == CLR_FLAVOR_CORE && rt->major >= 9;
 	enum ch_status st = exc_decode_frames(b, got, ps, v9, raw, MAX_FRAMES, &n);
 	if (st != CH_OK || got != want)
-		e->warning = got != want ? "the stack trace array is not all in the dump"
+		*warning = got != want ? "the stack trace array is not all in the dump"
 					 : "the stack trace array claims more frames than it holds";
 	free(b);
 	struct exc_frame *f = calloc(n ? n : 1, sizeof *f);
@@ -168,9 +170,25 @@ static enum ch_status read_frames(struct exc_list *l, struct exc_exception *e)
 		}
 	}
 	free(raw);
-	e->frames = f;
-	e->nframes = n;
+	*out = f;
+	*nout = n;
 	return CH_OK;
+}
+
+void exc_frames_free(struct exc_frame *f, size_t n)
+{
+	for (size_t k = 0; f && k < n; k++)
+		free((char *)f[k].method);
+	free(f);
+}
+
+/* Decodes e's stack trace into malloc'd frames. */
+static enum ch_status read_frames(struct exc_list *l, struct exc_exception *e)
+{
+	struct exc_frame *f;
+	enum ch_status st = exc_read_frames(l->c, e->stack_trace, &f, &e->nframes, &e->warning);
+	e->frames = f;
+	return st;
 }
 
 /* Reads the exception at obj of type t and appends it. */
@@ -285,9 +303,7 @@ void exc_close(struct exc_list *l)
 	for (size_t i = 0; i < l->n; i++) {
 		free((char *)l->e[i].message);
 		free((char *)l->e[i].stack_string);
-		for (size_t k = 0; k < l->e[i].nframes; k++)
-			free((char *)l->e[i].frames[k].method);
-		free((struct exc_frame *)l->e[i].frames);
+		exc_frames_free((struct exc_frame *)l->e[i].frames, l->e[i].nframes);
 	}
 	free(l->e);
 	free(l);
@@ -351,6 +367,18 @@ static int module_len(const char *m)
 	return (int)(dot ? (size_t)(dot - m) : strlen(m));
 }
 
+void exc_frame_name(const struct exc_frame *f, char *buf, size_t size)
+{
+	if (!f->method) {
+		snprintf(buf, size, "<unknown method, MethodDesc %" PRIx64 ">", f->md);
+		return;
+	}
+	int n = f->module ? snprintf(buf, size, "%.*s!%s", module_len(f->module), f->module, f->method)
+			  : snprintf(buf, size, "%s", f->method);
+	if (f->code && n >= 0 && (size_t)n < size)
+		snprintf(buf + n, size - (size_t)n, "+0x%" PRIx64, f->ip - f->code);
+}
+
 void exc_text(const struct exc_list *l, const struct exc_exception *e, exc_out_fn out, void *arg)
 {
 	int w = (int)(2 * clr_ptr_size(l->c));
@@ -368,17 +396,9 @@ void exc_text(const struct exc_list *l, const struct exc_exception *e, exc_out_f
 		outf(out, arg, "StackTrace (generated):\n    %-*s %-*s Function\n", w, "SP", w, "IP");
 		for (size_t i = 0; i < e->nframes; i++) {
 			const struct exc_frame *f = &e->frames[i];
-			outf(out, arg, "    %0*" PRIX64 " %0*" PRIX64 " ", w, f->sp, w, f->ip);
-			if (f->method && f->module)
-				outf(out, arg, "%.*s!%s", module_len(f->module), f->module, f->method);
-			else if (f->method)
-				outs(out, arg, f->method);
-			if (f->method && f->code)
-				outf(out, arg, "+0x%" PRIx64 "\n", f->ip - f->code);
-			else if (f->method)
-				outs(out, arg, "\n");
-			else
-				outf(out, arg, "<unknown method, MethodDesc %" PRIx64 ">\n", f->md);
+			char name[1200];
+			exc_frame_name(f, name, sizeof name);
+			outf(out, arg, "    %0*" PRIX64 " %0*" PRIX64 " %s\n", w, f->sp, w, f->ip, name);
 		}
 	}
 	if (e->warning)

@@ -34,6 +34,7 @@ static const struct { const char *name; enum fsv_kind kind; } obj_ents[] = {
 	{ ".refs", FK_OBJ_REFS }, { ".referrers", FK_OBJ_REFERRERS },
 	{ ".gcroot", FK_OBJ_GCROOT }, { ".gcroot.json", FK_OBJ_GCROOT_JSON },
 	{ ".retained", FK_OBJ_RETAINED }, { ".dominator", FK_OBJ_DOMINATOR },
+	{ ".exception", FK_OBJ_EXC },
 };
 #define NOBJ (sizeof obj_ents / sizeof obj_ents[0])
 
@@ -50,6 +51,8 @@ static bool obj_has(struct fsv *v, const struct fsv_node *dir, enum fsv_kind k)
 		return dir->t->kind == CLR_KIND_ARRAY;
 	if (k == FK_OBJ_ITEMS)
 		return dir->t->kind == CLR_KIND_CLASS && fsvi_has(v, dir->pl);
+	if (k == FK_OBJ_EXC)
+		return fsve_is_exception(v, dir->t);
 	if (k == FK_OBJ_DOMINATOR) { /* listed once the graph is built: ls builds nothing */
 		uint64_t d;
 		return fsvg_dominator(v, dir->pl, &d, false);
@@ -599,7 +602,7 @@ int fsv_readdir(struct fsv *v, uint64_t ino, uint64_t off, bool plus,
 			if (!obj_has(v, &dir, k))
 				continue;
 			if (!emit(&rd, obj_ents[i].name, fsv_ino(k, dir.pl),
-				  k == FK_OBJ_TYPE || k == FK_OBJ_DOMINATOR ? S_IFLNK :
+				  k == FK_OBJ_TYPE || k == FK_OBJ_DOMINATOR || k == FK_OBJ_EXC ? S_IFLNK :
 				  k == FK_OBJ_ITEMS || k == FK_OBJ_REFS || k == FK_OBJ_REFERRERS ? S_IFDIR :
 				  S_IFREG,
 				  -1, i + 3))

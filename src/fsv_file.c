@@ -101,6 +101,12 @@ int fsv_link_target(struct fsv *v, const struct fsv_node *n, struct val_buf *b)
 		fsv_buf_str(b, v->types[i].dir);
 		break;
 	}
+	case FK_OBJ_EXC:
+		fsv_fmt_addr(v, n->pl, hex);
+		fsv_buf_str(b, "../../exceptions/");
+		fsv_buf_str(b, hex);
+		fsv_buf_str(b, ".txt");
+		break;
 	case FK_INST:
 		fsv_fmt_addr(v, n->pl, hex);
 		fsv_buf_str(b, "../../../objects/");

@@ -98,6 +98,10 @@ int fsv_node(struct fsv *v, uint64_t ino, struct fsv_node *n)
 	case FK_OBJ_REFS: case FK_OBJ_REFERRERS: case FK_OBJ_GCROOT: case FK_OBJ_GCROOT_JSON:
 	case FK_OBJ_RETAINED: case FK_GRAPH_LINK:
 		return obj_node(v, n, true);
+	case FK_OBJ_EXC: {
+		int r = obj_node(v, n, true);
+		return r ? r : fsve_is_exception(v, n->t) ? 0 : -ENOENT;
+	}
 	case FK_OBJ_DOMINATOR: {
 		int r = obj_node(v, n, true);
 		return r ? r : fsvg_dominator(v, n->pl, &n->target, true) ? 0 : -ENOENT;
@@ -156,7 +160,7 @@ mode_t fsv_node_mode(const struct fsv_node *n)
 	case FK_TYPE_BASE: case FK_OBJ_TYPE: case FK_INST: case FK_ALIAS:
 	case FK_ROOT_LINK: case FK_DEP_PRIMARY: case FK_DEP_SECONDARY:
 	case FK_GRAPH_LINK: case FK_OBJ_DOMINATOR: case FK_ROOT_GLINK:
-	case FK_THR_OBJECT: case FK_THR_EXC:
+	case FK_THR_OBJECT: case FK_THR_EXC: case FK_OBJ_EXC:
 		return S_IFLNK;
 	case FK_SLOT:
 		return n->vk == VAL_STRUCT ? S_IFDIR : n->vk == VAL_OBJECT ? S_IFLNK : S_IFREG;

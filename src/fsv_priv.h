@@ -50,6 +50,7 @@ enum fsv_kind {
 	FK_PAIR, /* payload: a collection's id << 32 | an item's index (fsv_items.c) */
 	FK_OBJ_REFS, FK_OBJ_REFERRERS, FK_OBJ_GCROOT, FK_OBJ_GCROOT_JSON, FK_OBJ_RETAINED,
 	FK_OBJ_DOMINATOR, /* the graph (fsv_graph.c) */
+	FK_OBJ_EXC,       /* .exception -> ../../exceptions/<a>.txt (fsv_exc.c) */
 	/* payload: index in the module table */
 	FK_MOD = 72, FK_MOD_PATH, FK_MOD_BASE, FK_MOD_SIZE, FK_MOD_VERSION,
 	/* payload: handle kind index; handle address */
@@ -185,6 +186,9 @@ int fsve_lookup(struct fsv *v, const char *name, uint64_t *ino);
 int fsve_list(struct fsv *v, uint64_t pos, fsvi_fill_fn fn, void *arg);
 int fsve_render(struct fsv *v, const struct fsv_node *n, struct val_buf *b);
 void fsve_close(struct fsv *v);
+/* Whether objects of type t are exceptions (System.Exception in its
+ * parent chain), so have exceptions/<addr>.txt. */
+bool fsve_is_exception(struct fsv *v, const struct clr_type *t);
 
 /* ---- inspections/ (fsv_insp.c) ---- */
 

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "exc.h"
 #include "rdr.h"
 
 static const char hexd[] = "0123456789abcdef";
@@ -581,10 +582,73 @@ static bool leaf_method(struct rctx *rc, const struct plan *p, const struct span
 	return true;
 }
 
+/* An exception's "$stackTrace" (val_plan.c's VK_FRAMES): the frames of
+ * its _stackTrace (df[0]) as `clrheap exceptions --json` gives them; in a
+ * value file one !pe function name a line. Never thrown (null): the key,
+ * just written, is taken back. */
+static bool leaf_frames(struct rctx *rc, const struct plan *p, const struct span *s, bool json)
+{
+	struct val_buf *b = rc->b;
+	const struct pfield *own = p->df[2];
+	uint64_t st = 0;
+	size_t k = (size_t)own->keylen + 1;
+	if (!rd_field(rc->v, s, p->df[0], &st) || !st) {
+		if (json && b->len >= k && b->p[b->len - k] == ',' &&
+		    memcmp(b->p + b->len - own->keylen, own->key, own->keylen) == 0) {
+			b->len -= k;
+			b->p[b->len] = '\0';
+			return true;
+		}
+		return false;
+	}
+	struct exc_frame *f = NULL;
+	size_t n = 0;
+	const char *why;
+	if (exc_read_frames(rc->v->c, st, &f, &n, &why) != CH_OK)
+		return false;
+	if (json)
+		vb_ch(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		char name[1200];
+		if (!json) {
+			exc_frame_name(&f[i], name, sizeof name);
+			vb_utf8(b, name, strlen(name), false);
+			vb_ch(b, '\n');
+			continue;
+		}
+		vb_str(b, i ? ",{\"ip\":" : "{\"ip\":");
+		vb_hexaddr(b, f[i].ip);
+		vb_str(b, ",\"sp\":");
+		vb_hexaddr(b, f[i].sp);
+		vb_str(b, ",\"method_desc\":");
+		vb_hexaddr(b, f[i].md);
+		vb_str(b, ",\"method\":");
+		if (f[i].method)
+			vb_utf8(b, f[i].method, strlen(f[i].method), true);
+		else
+			vb_str(b, "null");
+		vb_str(b, ",\"offset\":");
+		if (f[i].code)
+			vb_u64(b, f[i].ip - f[i].code);
+		else
+			vb_str(b, "null");
+		vb_str(b, ",\"module\":");
+		if (f[i].module)
+			vb_utf8(b, f[i].module, strlen(f[i].module), true);
+		else
+			vb_str(b, "null");
+		vb_ch(b, '}');
+	}
+	if (json)
+		vb_ch(b, ']');
+	exc_frames_free(f, n);
+	return true;
+}
+
 /* A RuntimeMethodHandleInternal (an enum-like native int to the runtime):
  * {"$method":name,"$methodDesc":"0x…"}, the address for !DumpMD; in a
- * value file the name; the bare number it was when its MethodDesc does
- * not check out. */
+ * value file the name; the plain struct when its MethodDesc does not
+ * check out. */
 static void leaf_handle(struct rctx *rc, const struct plan *p, uint64_t md, bool json)
 {
 	struct val_buf *b = rc->b;
@@ -667,6 +731,8 @@ bool leaf_value(struct rctx *rc, const struct plan *p, const struct span *s, boo
 		return leaf_uri(rc, p, s, json);
 	case VK_METHOD:
 		return leaf_method(rc, p, s, json);
+	case VK_FRAMES:
+		return leaf_frames(rc, p, s, json);
 	case VK_SBUILDER: /* val_wrap.c */
 		return leaf_text_builder(rc, p, s, json);
 	default:

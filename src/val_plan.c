@@ -305,13 +305,48 @@ static bool is_delegate(struct val *v, const struct clr_type *t)
 	return false;
 }
 
-/* A delegate, and reflection's object for a method, get a "$method" of
- * their own after their fields: the name of the method they stand for
- * (val_leaf.c writes it, or takes its key back when the method is not
- * found). Its plan is a leaf over the object's data: df[0] the pointer
- * (a delegate's _methodPtr, df[1] its _methodPtrAux; else a MethodDesc),
- * df[2] the field itself. The table keeps that plan, under a key no
- * MethodTable has. */
+/* Adds to p, after its fields, a field of its own named name (static)
+ * whose value a leaf of kind k decodes from the object's data: df[0] and
+ * df[1] the fields it reads, df[2] the new field itself. The table keeps
+ * that plan under p's MethodTable | tag, a key no MethodTable has. */
+static void own_field(struct val *v, struct plan *p, const struct clr_field *cf, enum vk k,
+		      uint64_t tag, const struct pfield *a, const struct pfield *b)
+{
+	size_t ia = (size_t)(a - p->f), ib = b ? (size_t)(b - p->f) : 0;
+	struct pfield *f = realloc(p->f, (p->nf + 1) * sizeof *f);
+	if (!f)
+		return;
+	p->f = f;
+	struct plan *m = calloc(1, sizeof *m);
+	uint32_t keylen;
+	char *key = json_key(cf->name, &keylen);
+	if (!m || !key) {
+		free(m);
+		free(key);
+		return;
+	}
+	struct pfield *pf = &f[p->nf];
+	*pf = (struct pfield){ .f = cf, .name = cf->name, .key = key, .keylen = keylen,
+			       .elem = MD_ELEM_VALUETYPE, .sub = m };
+	m->mt = p->mt | tag;
+	m->t = p->t;
+	m->kind = k;
+	m->leaf = m->valuetype = true;
+	m->df[0] = &f[ia];
+	m->df[1] = b ? &f[ib] : NULL;
+	m->df[2] = pf;
+	if (!insert(v, m)) {
+		free(m);
+		free(key);
+		return;
+	}
+	p->nf++;
+}
+
+/* A delegate, and reflection's object for a method, get a "$method": the
+ * name of the method they stand for (val_leaf.c writes it, or takes its
+ * key back when the method is not found). df[0] the pointer (a delegate's
+ * _methodPtr, df[1] its _methodPtrAux; else a MethodDesc). */
 static void method_field(struct val *v, struct plan *p, const char *dn)
 {
 	static const struct clr_field mfield = { .name = "$method", .type_name = "System.String" };
@@ -327,37 +362,25 @@ static void method_field(struct val *v, struct plan *p, const char *dn)
 	} else {
 		return;
 	}
-	if (!a)
-		return;
-	size_t ia = (size_t)(a - p->f), ib = b ? (size_t)(b - p->f) : 0;
-	struct pfield *f = realloc(p->f, (p->nf + 1) * sizeof *f);
-	if (!f)
-		return;
-	p->f = f;
-	struct plan *m = calloc(1, sizeof *m);
-	uint32_t keylen;
-	char *key = json_key(mfield.name, &keylen);
-	if (!m || !key) {
-		free(m);
-		free(key);
-		return;
+	if (a)
+		own_field(v, p, &mfield, VK_METHOD, 1, a, b);
+}
+
+/* An exception gets a "$stackTrace": the frames of its _stackTrace
+ * (exc.h), or no such key when it was never thrown. */
+static void stack_field(struct val *v, struct plan *p)
+{
+	static const struct clr_field sfield = { .name = "$stackTrace", .type_name = "System.Object" };
+	const struct clr_type *t = p->t;
+	for (int k = 0; t && k < 32; k++) {
+		if (strcmp(t->name, "System.Exception") == 0) {
+			const struct pfield *a = want(p, "_stackTrace", E_REF);
+			if (a)
+				own_field(v, p, &sfield, VK_FRAMES, 2, a, NULL);
+			return;
+		}
+		t = t->parent_mt ? clr_type_of(v->c, t->parent_mt, NULL) : NULL;
 	}
-	struct pfield *pf = &f[p->nf];
-	*pf = (struct pfield){ .f = &mfield, .name = mfield.name, .key = key, .keylen = keylen,
-			       .elem = MD_ELEM_VALUETYPE, .sub = m };
-	m->mt = p->mt | 1;
-	m->t = p->t;
-	m->kind = VK_METHOD;
-	m->leaf = m->valuetype = true;
-	m->df[0] = &f[ia];
-	m->df[1] = b ? &f[ib] : NULL;
-	m->df[2] = pf;
-	if (!insert(v, m)) {
-		free(m);
-		free(key);
-		return;
-	}
-	p->nf++;
 }
 
 /* Picks the decoder of p and checks that the fields it reads are there. */
@@ -442,8 +465,10 @@ static void classify(struct val *v, struct plan *p)
 			k = VK_IPADDR;
 	} else if (t->kind == CLR_KIND_CLASS) {
 		plan_collection(v, p, dn);
-		if (p->kind == VK_PLAIN)
+		if (p->kind == VK_PLAIN) {
 			method_field(v, p, dn);
+			stack_field(v, p);
+		}
 		return;
 	} else if (t->kind == CLR_KIND_STRUCT && plan_collection_more(v, p, dn)) {
 		return; /* slices (val_items.c) */

@@ -20,6 +20,7 @@ enum vk {
 	VK_DECIMAL, VK_NULLABLE, VK_IPADDR, VK_URI, VK_VERSION,
 	VK_FSOPTION, VK_FSVOPTION,
 	VK_METHOD,     /* a method's name: delegates, method handles (val_leaf.c) */
+	VK_FRAMES,     /* an exception's stack trace, its frames (val_leaf.c) */
 	VK_ARRAY,
 	VK_LIST, VK_DICT, VK_HASHSET, VK_QUEUE, VK_STACK, VK_CQUEUE, VK_CDICT,
 	VK_FSLIST, VK_FSMAP, VK_FSSET,

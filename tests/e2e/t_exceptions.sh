@@ -9,14 +9,17 @@
 #     type and stack-trace method names in order; --type filters by base
 #     type (Tasks.AppException: its own and its subclass's instance, found
 #     by MethodTable hierarchy); the thrower thread's last thrown exception
-#     is the truth's;
+#     is the truth's; each exception's own document (`show`) carries as
+#     "$stackTrace" the frames `exceptions --json` lists (none when never
+#     thrown);
 #  3. where the ClrMD oracle runs, every exception ClrMD finds (address,
 #     type, HResult, inner, stack-trace methods, message) equals clrheap's,
 #     and so does every frame's offset in its method's code where ClrMD
 #     knows that code;
 #  4. through the mount (where FUSE works), on the tasks fixture:
 #     exceptions/<addr>.txt is the CLI's text of that exception and
-#     by-type.tsv counts what the JSON lists.
+#     by-type.tsv counts what the JSON lists; objects/<addr>/.exception
+#     links to it, and objects/<addr>/.json has its frames.
 . "$(dirname "$0")/lib.sh"
 MOUNT=${MOUNT:-$BUILD/mount.clrheap}
 tmp=$(mktemp -d)
@@ -79,6 +82,15 @@ for d in $dumps; do
 		inner=$(jq -r '.exceptions[] | select(.type == "System.IO.InvalidDataException") | .inner' "$tmp/json")
 		check "$name: the inner exception's address is the FormatException's" \
 			test "$(jq -r --arg a "$inner" '.exceptions[] | select(.address == $a) | .type' "$tmp/json")" = System.FormatException
+		same=0
+		for a in $(jq -r '.exceptions[].address' "$tmp/json"); do
+			want=$(jq -c --arg a "$a" '.exceptions[] | select(.address == $a) | [.frames[] | del(.code_start)]' "$tmp/json")
+			got=$("$CLRHEAP" show "$d" "$a" 2>/dev/null | jq -c '."$stackTrace" // []')
+			[ "$want" = "$got" ] && same=$((same + 1))
+		done
+		check "$name: \$stackTrace of $same of $n exceptions' documents is their frames" test "$same" = "$n"
+		check "$name: and some exception has frames there" \
+			test "$(jq '[.exceptions[] | select(.frames | length > 0)] | length' "$tmp/json")" -gt 0
 		thrown=$("$CLRHEAP" threads "$d" --json 2>/dev/null | jq -r '.threads[] | select(.name == "thrower") | .exception')
 		check "$name: the thrower thread's exception is the truth's ApplicationException" \
 			test "$(jq -r --arg a "$thrown" '.exceptions[] | select(.address == $a) | .message' "$tmp/json")" = "thrower gave up"
@@ -122,7 +134,7 @@ check "the truth of the tasks fixtures checked" test "$truths" -ge 1
 
 # 4. exceptions/ in the mount
 mount_exceptions() {
-	local d=$1 name a same=0 i=0
+	local d=$1 name a same=0 i=0 linked=0 framed=0
 	name=$(basename "$d")
 	"$CLRHEAP" exceptions "$d" --json >"$tmp/json" 2>/dev/null || { bad "$name: clrheap exceptions"; return; }
 	mkdir -p "$m"
@@ -138,8 +150,18 @@ mount_exceptions() {
 		"$CLRHEAP" exceptions "$d" >"$tmp/text" 2>/dev/null
 		awk -v a="$a" '/^Exception object: / { on = ($3 == a) } on' "$tmp/text" | sed '${/^$/d}' >"$tmp/one"
 		cmp -s "$tmp/one" "$m/exceptions/$a.txt" && same=$((same + 1))
+		o=$m/objects/0x${a#"${a%%[!0]*}"}
+		[ "$(readlink "$o/.exception")" = "../../exceptions/$a.txt" ] && cmp -s "$o/.exception" "$tmp/one" &&
+			linked=$((linked + 1))
+		[ "$(jq -c '."$stackTrace" // [] | map(.method)' "$o/.json")" = \
+			"$(jq -c --arg a "0x${a#"${a%%[!0]*}"}" '.exceptions[] | select(.address == $a) | .frames | map(.method)' "$tmp/json")" ] &&
+			framed=$((framed + 1))
 	done
 	check "mount $name: exceptions/<addr>.txt is the CLI's text for $same of $i exceptions" test "$same" = "$i"
+	check "mount $name: objects/<addr>/.exception links to it for $linked of $i" test "$linked" = "$i"
+	check "mount $name: objects/<addr>/.json has the frames of $framed of $i" test "$framed" = "$i"
+	s=$("$CLRHEAP" objects "$d" --type System.String 2>/dev/null | head -n 1 | jq -r '."$addr"')
+	check "mount $name: a string has no .exception" test ! -e "$m/objects/$s/.exception"
 	jq -r '.exceptions | group_by(.type) | map([length, .[0].type]) | sort_by(-.[0], .[1]) | .[] |
 		"\(.[0])\t\(.[1])"' "$tmp/json" | sed '1i count\ttype' >"$tmp/bt"
 	check "mount $name: by-type.tsv counts the JSON's exceptions" cmp -s "$tmp/bt" "$m/exceptions/by-type.tsv"
