@@ -402,13 +402,14 @@ bool clr_method_name(struct clr *c, uint64_t md, char *buf, size_t size);
  * clr_method_read. 0 when ip is no such precode (jitted code, a stub). */
 uint64_t clr_method_from_code(struct clr *c, uint64_t ip);
 
-/* The start of the jitted code holding ip, a code address of method md:
- * the nearest address at or below ip (at most CLR_CODE_SCAN bytes below)
- * preceded by a CodeHeader whose RealCodeHeader names md
+/* The start of the code holding ip, a code address of method md. Jitted
+ * code: the nearest address at or below ip (at most CLR_CODE_SCAN bytes
+ * below) preceded by a CodeHeader whose RealCodeHeader names md
  * (src/coreclr/vm/codeman.h: pRealCodeHeader just before the code;
- * phdrMDesc its fourth word). 0 when not found: code not in the dump,
- * ahead-of-time (ReadyToRun) code, which has no such header, or a method
- * longer than the scan. */
+ * phdrMDesc its fourth word). Else ahead-of-time (ReadyToRun) code: the
+ * begin of the image's RUNTIME_FUNCTION holding ip, or of md's main body
+ * when ip is in one of its funclets (clr_r2r.c). 0 when neither: code not
+ * in the dump, a method longer than the scan, a composite image. */
 #define CLR_CODE_SCAN 65536u
 uint64_t clr_code_start(struct clr *c, uint64_t ip, uint64_t md);
 

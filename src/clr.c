@@ -519,6 +519,7 @@ void clr_close(struct clr *c)
 	if (!c)
 		return;
 	clr_types_free(c);
+	clr_r2r_free(c);
 	clr_desc_close(c->desc);
 	free(c->ctx);
 	pthread_mutex_destroy(&c->lock);

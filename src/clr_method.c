@@ -406,11 +406,11 @@ uint64_t clr_code_start(struct clr *c, uint64_t ip, uint64_t md)
 	for (uint64_t x = ip & ~(uint64_t)3; ip - x < CLR_CODE_SCAN; x -= 4) {
 		uint64_t hdr, v;
 		if (!as_ptrv(c->a, x - ps, &hdr))
-			return 0; /* the code's page ends here */
+			break; /* the code's page ends here */
 		if (hdr && !(hdr & (ps - 1)) && as_ptrv(c->a, hdr + 3 * (uint64_t)ps, &v) && v == md)
 			return x;
 	}
-	return 0;
+	return clr_r2r_code_start(c, ip, md);
 }
 
 uint64_t clr_delegate_method(struct clr *c, uint64_t method_ptr, uint64_t method_ptr_aux)

@@ -57,6 +57,7 @@ struct clr_off {
 struct clr_module {
 	uint64_t addr;          /* the runtime's Module* */
 	struct md *md;          /* NULL when the metadata could not be read */
+	uint64_t base;          /* the image's base, 0 when none */
 	char *name;             /* file name */
 	bool dynamic;           /* made by Reflection.Emit: no image */
 	char err[512];          /* why md is NULL */
@@ -100,6 +101,8 @@ struct clr {
 	struct clr_type_ent *types;
 	struct clr_mod_ent *mods;
 	struct clr_mlayout ml;
+	struct clr_r2r **r2r; /* ReadyToRun images read (clr_r2r.c) */
+	size_t nr2r;
 };
 
 /* Pointer-sized read through the address space. */
@@ -108,6 +111,11 @@ bool clr_rdptr(const struct clr *c, uint64_t va, uint64_t *v);
 /* The module record of Module* addr (cached; metadata opened on first
  * use). Never NULL unless out of memory. Call with c->lock held. */
 struct clr_module *clr_module_get(struct clr *c, uint64_t addr);
+
+/* The start of the ReadyToRun code holding ip, a code address of method
+ * md (clr_r2r.c), or 0. */
+uint64_t clr_r2r_code_start(struct clr *c, uint64_t ip, uint64_t md);
+void clr_r2r_free(struct clr *c);
 
 /* A bounded string builder (names are cut at cap - 1 bytes). */
 struct clr_sb {

@@ -145,6 +145,7 @@ static void load_module(struct clr *c, struct clr_module *mod)
 		clr_rdptr(c, mod->addr + o->mod_base, &base);
 		dm = base ? dump_module_at(c, base) : NULL;
 	}
+	mod->base = base;
 	if (dm) {
 		mod->name = strdup(dm->name);
 	} else {

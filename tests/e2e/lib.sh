@@ -125,3 +125,25 @@ oracle_run() {
 numq() {
 	perl -pe 's/("(?:[^"\\]++|\\.)*+")|(-?\d[\d.eE+-]*)/defined $1 ? $1 : "\"#$2\""/ge'
 }
+
+# Compares each frame offset of `clrheap exceptions --json` output $2 (of
+# dump $1) with the oracle's frame-offsets, where ClrMD knows the method's
+# code (JIT code heaps, ReadyToRun images). Prints "compared differing";
+# on the oracle's failure prints why and returns 1.
+frame_offsets() {
+	local d=$1 json=$2 o m
+	o=$(mktemp) m=$(mktemp)
+	if ! oracle_run "$d" frame-offsets >"$o" 2>"$m"; then
+		echo "the ClrMD oracle's frame-offsets failed: $(head -c 300 "$m")"
+		rm -f "$o" "$m"
+		return 1
+	fi
+	jq -r 'def h: ltrimstr("0x") as $x | ("0" * ([16 - ($x | length), 0] | max)) + $x;
+		.exceptions[] | .address as $a | .frames | to_entries[] |
+		[($a | h), .key, (.value.ip | h), (if .value.offset == null then "-" else .value.offset end)] |
+		@tsv' "$json" >"$m"
+	awk -F'\t' 'NR == FNR { if (FNR > 1) o[$1 FS $2] = $4; next }
+		($1 FS $2) in o { n++; if ($4 == "-" || sprintf("%x", $4) != o[$1 FS $2]) bad++; delete o[$1 FS $2] }
+		END { for (k in o) bad++; print n + 0, bad + 0 }' "$o" "$m"
+	rm -f "$o" "$m"
+}

@@ -6,7 +6,8 @@
 #  - objects of the types `known` names (the oracle shows their fields,
 #    clrheap their content: DESIGN.md §4);
 #  - "$method"/"$methodDesc" (delegates and method handles; the oracle has
-#    no names for them), so a named RuntimeMethodHandleInternal is skipped;
+#    no names for them), so a named RuntimeMethodHandleInternal is skipped,
+#    and an exception's "$stackTrace" (t_exceptions.sh checks the frames);
 #  - generic arguments in "$type": ClrMD names what it cannot resolve
 #    exactly `__Canon` or `T1`, clrheap names the exact instantiation (the
 #    stat rows, checked apart, hold every name);
@@ -34,7 +35,7 @@ def diffs(o; m; p):
   elif (o | type) == "object" and (m | type) == "object" and ((o | has("$ref")) != (m | has("$ref")))
        and (o["$ref"] // o["$addr"]) == (m["$ref"] // m["$addr"]) then empty
   elif (o | type) == "object" and (m | type) == "object" then
-    (m | del(.["$method"], .["$methodDesc"])) as $n
+    (m | del(.["$method"], .["$methodDesc"], .["$stackTrace"])) as $n
     | if (o | keys) != ($n | keys) then p + " (keys)"
       else (o | keys[]) as $k
         | if $k == "$type" then (if (o[$k] | gen) == ($n[$k] | gen) then empty else p + ".$type" end)

@@ -117,15 +117,7 @@ for d in $dumps; do
 		bad "$name: exceptions differ from ClrMD (< clrheap, > ClrMD):"; head -20 "$tmp/diff" | sed 's/^/    /' >&2
 	fi
 	# each frame's offset in its method's code, where ClrMD knows that code
-	oracle_run "$d" frame-offsets >"$tmp/ooff" 2>"$tmp/oerr" ||
-		{ bad "$name: the ClrMD oracle's frame-offsets failed: $(head -c 300 "$tmp/oerr")"; continue; }
-	jq -r 'def h: ltrimstr("0x") as $x | ("0" * ([16 - ($x | length), 0] | max)) + $x;
-		.exceptions[] | .address as $a | .frames | to_entries[] |
-		[($a | h), .key, (.value.ip | h), (if .value.offset == null then "-" else .value.offset end)] |
-		@tsv' "$tmp/json" >"$tmp/moff"
-	r=$(awk -F'\t' 'NR == FNR { if (FNR > 1) o[$1 FS $2] = $4; next }
-		($1 FS $2) in o { n++; if ($4 == "-" || sprintf("%x", $4) != o[$1 FS $2]) bad++; delete o[$1 FS $2] }
-		END { for (k in o) bad++; print n + 0, bad + 0 }' "$tmp/ooff" "$tmp/moff")
+	r=$(frame_offsets "$d" "$tmp/json") || { bad "$name: $r"; continue; }
 	check "$name: every frame offset ClrMD gives equals clrheap's (${r% *} compared)" test "${r#* }" = 0
 	offsets=$((offsets + ${r% *}))
 done

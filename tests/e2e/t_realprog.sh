@@ -18,7 +18,9 @@
 #    (tests/e2e/realprog-same.jq says what is not compared, and why);
 #  - roslyn: values .NET prints that the comparison skips or that gave the
 #    wrong text before: a [Flags] enum of 200 members in a 2-D array
-#    ("Int, Lifted"), a method handle with no method to name.
+#    ("Int, Lifted"), a method handle with no method to name;
+#  - every frame of the exceptions' stack traces has its offset in its
+#    method's code, equal to ClrMD's (ReadyToRun code: CoreLib, Roslyn).
 # A line per program with the figures and times (printed, never judged).
 # Not run (passing) without the .NET SDK, on a machine without .NET
 # (tests/no-runtime.sh), or in a sanitized build (the plain build's pass
@@ -157,6 +159,17 @@ for prog in roslyn msbuild shop; do
 		cmp_s=$(since "$t0")
 	fi
 	[ "$prog" = roslyn ] && roslyn_values "$d"
+	# 5. the stack traces' frame offsets, most of them in ReadyToRun code
+	if "$CLRHEAP" exceptions "$d" --json >"$tmp/exc" 2>"$tmp/err"; then
+		nf=$(jq '[.exceptions[].frames[]] | length' "$tmp/exc")
+		check "$prog: every one of $nf frames has its offset" \
+			test "$(jq '[.exceptions[].frames[] | select(.offset == null)] | length' "$tmp/exc")" = 0
+		if r=$(frame_offsets "$d" "$tmp/exc"); then
+			check "$prog: every frame offset ClrMD gives equals clrheap's (${r% *} compared)" test "${r#* }" = 0
+		else bad "$prog: $r"; fi
+	else
+		bad "$prog: clrheap exceptions failed: $(head -c 300 "$tmp/err")"
+	fi
 
 	line=$(printf '%-8s stat rows %s/%s equal (clrheap %ss, ClrMD %ss); objects --all %s bytes for a %s-byte heap (%s x, %s lines, longest %s) in %ss' \
 		"$prog" "$same" "$rows" "$stat_s" "$ostat_s" "$abytes" "$heap" \
