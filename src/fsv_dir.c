@@ -23,7 +23,8 @@ static const struct { const char *name; enum fsv_kind kind; mode_t mode; } root_
 static const struct { const char *name; enum fsv_kind kind; } type_ents[] = {
 	{ "type.json", FK_TYPE_JSON }, { "fields.tsv", FK_TYPE_FIELDS },
 	{ "base", FK_TYPE_BASE }, { "instances", FK_TYPE_INST },
-	{ "instances.jsonl", FK_TYPE_JSONL }, { "statics", FK_TYPE_STATICS },
+	{ "instances.jsonl", FK_TYPE_JSONL }, { "instances.csv", FK_TYPE_CSV },
+	{ "statics", FK_TYPE_STATICS },
 };
 #define NTYPE (sizeof type_ents / sizeof type_ents[0])
 

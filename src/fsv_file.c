@@ -1,7 +1,8 @@
 /* fsv_file.c - file contents and symlink targets: each file is rendered
  * once into a bounded cache (so its size is exact and its bytes are the
- * same for every reader), except instances.jsonl, which is rendered as it
- * is read, one instance at a time, like a /proc file. */
+ * same for every reader), except instances.jsonl and instances.csv, which
+ * are rendered as they are read, one instance at a time, like a /proc
+ * file (the CSV's columns are learned from every instance at open). */
 #include "fsv_priv.h"
 
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv.h"
 #include "jw.h"
 #include "md.h"
 
@@ -165,6 +167,7 @@ static const char readme[] =
 "      base             symlink to the base type\n"
 "      instances/<addr> symlinks to every instance under objects/\n"
 "      instances.jsonl  every instance as one JSON document per line (streamed)\n"
+"      instances.csv    every instance as a CSV row, leaves by dotted name (streamed)\n"
 "      statics/         static fields, shown like instance fields;\n"
 "                       statics/.threads/<id>/ a thread's thread-static fields\n"
 "  objects/<addr>/      one directory per object (16 hex digits; any address\n"
@@ -491,7 +494,7 @@ static int render(struct fsv *v, const struct fsv_node *n, struct val_buf *b)
 
 bool fsv_file_streamed(const struct fsv_node *n)
 {
-	return n->kind == FK_TYPE_JSONL;
+	return n->kind == FK_TYPE_JSONL || n->kind == FK_TYPE_CSV;
 }
 
 /* ---- the cache: rendered files by inode, least recently used out ---- */
@@ -694,6 +697,8 @@ struct stream {
 	size_t n, next;     /* instances, the next to render */
 	uint64_t base;      /* file offset of buf.p[0] */
 	struct val_buf buf;
+	struct csv *csv;    /* instances.csv: its columns, learned at open */
+	struct val_buf doc; /* one instance's JSON, for its CSV row */
 };
 
 struct fsv_file {
@@ -701,6 +706,27 @@ struct fsv_file {
 	struct val_buf own;
 	struct stream *s;
 };
+
+static void to_buf(void *arg, const char *p, size_t n)
+{
+	fsv_buf_put(arg, p, n);
+}
+
+/* instances.csv: the columns of every instance (an unreadable one adds
+ * none), then the header, which the stream's first bytes hold. */
+static int csv_learn_all(struct fsv *v, struct stream *s)
+{
+	struct ch_err err;
+	if (csv_open(&s->csv, &err) != CH_OK)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n; i++) {
+		s->doc.len = 0;
+		if (fsvv_object_json(v, s->addrs[i], &s->doc) &&
+		    csv_learn(s->csv, s->doc.p, s->doc.len, &err) == CH_ENOMEM)
+			return -ENOMEM;
+	}
+	return csv_header(s->csv, to_buf, &s->buf, &err) == CH_OK && !s->buf.oom ? 0 : -ENOMEM;
+}
 
 int fsv_open_file(struct fsv *v, uint64_t ino, struct fsv_file **out, bool *stream)
 {
@@ -730,6 +756,10 @@ int fsv_open_file(struct fsv *v, uint64_t ino, struct fsv_file **out, bool *stre
 			fsv_release(v, f);
 			return -EIO;
 		}
+		if (n.kind == FK_TYPE_CSV && (r = csv_learn_all(v, f->s))) {
+			fsv_release(v, f);
+			return r;
+		}
 	} else if ((r = content(v, &n, false, &f->ce, &f->own))) {
 		free(f);
 		return r;
@@ -743,9 +773,12 @@ int fsv_open_file(struct fsv *v, uint64_t ino, struct fsv_file **out, bool *stre
 static void stream_fill(struct fsv *v, struct stream *s, uint64_t off, size_t size)
 {
 	if (off < s->base) { /* a reader went back: start again */
+		struct ch_err err;
 		s->next = 0;
 		s->base = 0;
 		s->buf.len = 0;
+		if (s->csv)
+			csv_header(s->csv, to_buf, &s->buf, &err);
 	}
 	while (s->next < s->n && s->base + s->buf.len < off + size && !s->buf.oom) {
 		if (off >= s->base + s->buf.len) {
@@ -758,10 +791,17 @@ static void stream_fill(struct fsv *v, struct stream *s, uint64_t off, size_t si
 			s->base = off;
 		}
 		size_t before = s->buf.len;
-		if (!fsvv_object_json(v, s->addrs[s->next], &s->buf))
+		if (s->csv) {
+			struct ch_err err;
+			s->doc.len = 0;
+			if (fsvv_object_json(v, s->addrs[s->next], &s->doc) &&
+			    csv_row(s->csv, s->doc.p, s->doc.len, to_buf, &s->buf, &err) != CH_OK)
+				s->buf.len = before; /* no row of a document it cannot read */
+		} else if (!fsvv_object_json(v, s->addrs[s->next], &s->buf)) {
 			s->buf.len = before; /* an unreadable object: no line */
-		else
+		} else {
 			fsv_buf_put(&s->buf, "\n", 1);
+		}
 		s->next++;
 	}
 }
@@ -802,6 +842,8 @@ void fsv_release(struct fsv *v, struct fsv_file *f)
 	val_buf_free(&f->own);
 	if (f->s) {
 		val_buf_free(&f->s->buf);
+		val_buf_free(&f->s->doc);
+		csv_close(f->s->csv);
 		pthread_mutex_destroy(&f->s->lock);
 		free(f->s);
 	}

@@ -55,7 +55,7 @@ int fsv_node(struct fsv *v, uint64_t ino, struct fsv_node *n)
 	n->kind = (enum fsv_kind)shape;
 	switch (n->kind) {
 	case FK_TYPE: case FK_TYPE_JSON: case FK_TYPE_FIELDS: case FK_TYPE_BASE:
-	case FK_TYPE_INST: case FK_TYPE_JSONL: case FK_TYPE_STATICS:
+	case FK_TYPE_INST: case FK_TYPE_JSONL: case FK_TYPE_CSV: case FK_TYPE_STATICS:
 	case FK_TYPE_THREADS: case FK_TYPE_THREAD: case FK_TYPE_DIFF: {
 		uint64_t ti = n->kind == FK_TYPE_THREAD ? n->pl >> 16 : n->pl;
 		if (fsv_types(v) != CH_OK)

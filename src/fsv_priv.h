@@ -44,6 +44,7 @@ enum fsv_kind {
 	FK_TYPE_THREAD, /* payload: type index << 16 | thread index */
 	FK_RSTAT_TYPE,  /* roots/statics/<Type>/: payload type index */
 	FK_TYPE_DIFF,   /* types/<Type>/diff.json, with a baseline (fsv_diff.c) */
+	FK_TYPE_CSV,    /* types/<Type>/instances.csv (streamed, fsv_file.c) */
 	/* payload: an object address (FK_ALIAS: any address inside one) */
 	FK_OBJ = 48, FK_OBJ_TYPE, FK_OBJ_JSON, FK_OBJ_ADDR, FK_OBJ_SIZE,
 	FK_OBJ_LENGTH, FK_INST, FK_ALIAS, FK_OBJ_ITEMS,

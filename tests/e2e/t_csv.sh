@@ -9,10 +9,20 @@
 #     import gives back every leaf of each object's JSON (strings exact,
 #     numbers as written, an array as its JSON);
 #  3. RFC 4180: CRLF line ends, one header line, a row per object;
-#  4. --csv with --all, or of a type with no objects, fails with one line.
+#  4. --csv with --all, or of a type with no objects, fails with one line;
+#  5. types/<Type>/instances.csv, through the mount (where FUSE works) and
+#     `clrheap cat`, is byte for byte what objects --csv writes, for the
+#     visits, the seed's included, and every type of the zoo's own; read
+#     twice through one open file (a reader going back), the same again.
 . "$(dirname "$0")/lib.sh"
+MOUNT=${MOUNT:-$BUILD/mount.clrheap}
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+m=$tmp/m
+cleanup() {
+	mountpoint -q "$m" 2>/dev/null && { fusermount3 -u "$m" 2>/dev/null || umount -l "$m"; }
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
 trap 'exit 130' INT TERM HUP PIPE
 if ! command -v sqlite3 >/dev/null 2>&1; then
 	bad "sqlite3 is missing (contrib/deps.sh test installs it)"
@@ -134,4 +144,46 @@ check "--csv with --all is a usage error (exit 2, the reason first)" \
 "$CLRHEAP" objects "$d" --type No.Such.Type --csv >"$tmp/out" 2>"$tmp/err"
 check "--csv of a type with no objects fails with one line and no output" \
 	test $? = 1 -a "$(wc -l <"$tmp/err")" = 1 -a ! -s "$tmp/out"
+# 5. instances.csv in the tree: the mount's and the CLI's
+tree_csv() { # dump type...
+	local d=$1 name ty same=0 n=0 mounted=0
+	shift
+	name=$(basename "$d")
+	if [ -e /dev/fuse ] && command -v fusermount3 >/dev/null 2>&1; then
+		mkdir -p "$m"
+		if "$MOUNT" "$d" "$m" 2>"$tmp/merr"; then mounted=1
+		else bad "$name: mount failed: $(head -c 300 "$tmp/merr")"; fi
+	fi
+	for ty in "$@"; do
+		n=$((n + 1))
+		"$CLRHEAP" objects "$d" --type "$ty" --csv >"$tmp/want.csv" 2>/dev/null || continue
+		"$CLRHEAP" cat "$d" "types/$ty/instances.csv" >"$tmp/cat.csv" 2>/dev/null
+		cmp -s "$tmp/want.csv" "$tmp/cat.csv" || { echo "  $name: clrheap cat of $ty's instances.csv differs" >&2; continue; }
+		if [ $mounted = 1 ]; then
+			# (through a pipe: cmp -s takes a size of 0, a streamed file's,
+			# for a difference)
+			cat "$m/types/$ty/instances.csv" | cmp -s "$tmp/want.csv" - ||
+				{ echo "  $name: the mount's $ty/instances.csv differs" >&2; continue; }
+			# one open file read to the end, then again from the start
+			exec 3<"$m/types/$ty/instances.csv"
+			cat <&3 >"$tmp/r1"
+			perl -e 'open(my $f, "<&=3") or die; seek($f, 0, 0); print while <$f>;' >"$tmp/r2"
+			exec 3<&-
+			cmp -s "$tmp/r1" "$tmp/r2" && cmp -s "$tmp/r1" "$tmp/want.csv" ||
+				{ echo "  $name: $ty/instances.csv read again differs" >&2; continue; }
+		fi
+		same=$((same + 1))
+	done
+	[ $mounted = 1 ] && { fusermount3 -u "$m" 2>/dev/null || umount -l "$m"; }
+	check "$name: instances.csv is objects --csv for $same of $n types$([ $mounted = 1 ] || echo ' (CLI only: no FUSE)')" \
+		test "$same" = "$n" -a "$n" -gt 0
+}
+for d in $BUILD/dumps/visits.heap.dmp $BUILD/seed/visits.heap.dmp; do
+	[ -f "$d" ] && tree_csv "$d" "$VISIT"
+done
+d=$BUILD/dumps/zoo.heap.dmp
+if [ -f "$d" ]; then
+	mapfile -t zt < <("$CLRHEAP" stat "$d" | awk -F'\t' 'index($4, "Zoo.") == 1 && $4 !~ /\[/ { print $4 }' | LC_ALL=C sort -u)
+	tree_csv "$d" "${zt[@]}"
+fi
 e2e_done
