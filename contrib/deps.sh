@@ -3,7 +3,8 @@
 # the demo) or testing needs, when missing. As root it runs apt-get;
 # otherwise it prints the exact line to run.
 #   build: the compiler's libraries, FUSE, zstd and jq (make, make demo)
-#   test:  also cmocka and sqlite3 (tests/e2e/t_csv.sh); and where the .NET SDK is present (make check then
+#   test:  also cmocka, sqlite3 (tests/e2e/t_csv.sh) and python3 (its json
+#          module reads objects --all in tests/e2e/t_objects.sh); and where the .NET SDK is present (make check then
 #          regenerates the fixture dumps), Wine's 64-bit loader and
 #          mingw-w64 for the Windows x64 fixtures, curl for the web app of
 #          the real programs (tests/e2e/t_realprog.sh). No i386 architecture is
@@ -13,7 +14,7 @@ level=${1:-build}
 need="libfuse3-dev fuse3 uthash-dev libjansson-dev pkg-config zstd jq"
 opt=""
 if [ "$level" = test ]; then
-	need="$need libcmocka-dev sqlite3"
+	need="$need libcmocka-dev sqlite3 python3"
 	command -v dotnet >/dev/null 2>&1 && opt="wine wine64 gcc-mingw-w64-x86-64 curl"
 fi
 missing_of() {

@@ -1,6 +1,7 @@
 #!/bin/bash
 # clrheap objects/show/statics on every real dump:
-#  - every object on the heap renders as valid JSON (jq empty);
+#  - every object on the heap renders as valid JSON (jq empty), a JSON
+#    object a line that Python's json module reads (no NaN/Infinity);
 #  - zoo: every object of the truth renders equal to it, and so do the static
 #    and thread-static fields of its types; show gives the same document, also for an address
 #    inside the object; --depth 0 writes every reference as {"$ref":…};
@@ -26,6 +27,18 @@ show_diff() { # what want got
 	diff "$2" "$3" | head -n 6 | cut -c1-400 | sed 's/^/    /' >&2
 }
 
+# JSON Lines as pandas or DuckDB read them: every line one JSON object,
+# none of the NaN/Infinity tokens Python's json would otherwise accept.
+PYJSONL='
+import json, sys
+def bad(token):
+    raise ValueError("not JSON: " + token)
+with open(sys.argv[1], "rb") as f:
+    for n, line in enumerate(f, 1):
+        if not isinstance(json.loads(line, parse_constant=bad), dict):
+            sys.exit("line %d is not an object" % n)'
+command -v python3 >/dev/null 2>&1 || bad "python3 is missing (contrib/deps.sh test installs it)"
+
 oracle_build
 oracle_done=" "
 
@@ -41,6 +54,8 @@ for d in $dumps; do
 	# 1. everything on the heap, as JSON
 	if "$CLRHEAP" objects "$d" --all --depth 3 >"$tmp/all" 2>"$tmp/err"; then
 		check "$name: objects --all is valid JSON" jq empty "$tmp/all"
+		check "$name: Python's json reads every line as one object, no NaN or Infinity" \
+			python3 -c "$PYJSONL" "$tmp/all"
 		check "$name: objects --all wrote objects" test -s "$tmp/all"
 	else
 		bad "$name: clrheap objects --all failed: $(head -c 300 "$tmp/err")"
