@@ -157,10 +157,13 @@ bench: all
 	bash bench/run.sh
 	bash bench/seed.sh
 
+# /sbin/mount.clrheap is what `mount -t clrheap` runs.
 install: all
 	install -D -m 0755 $(BUILD)/mount.clrheap $(DESTDIR)/sbin/mount.clrheap
 	install -D -m 0755 $(BUILD)/clrheap $(DESTDIR)/usr/local/bin/clrheap
 	install -D -m 0644 contrib/mount.clrheap.8 $(DESTDIR)/usr/local/share/man/man8/mount.clrheap.8
+	install -D -m 0644 contrib/clrheap.1 $(DESTDIR)/usr/local/share/man/man1/clrheap.1
+	install -D -m 0644 contrib/clrheap.bash $(DESTDIR)/usr/local/share/bash-completion/completions/clrheap
 
 clean:
 	rm -rf build build-asan build-tsan
