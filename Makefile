@@ -49,7 +49,7 @@ REPLAY_BIN := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%) $(BUILD)/fuzz/corrupt_plan 
               $(BUILD)/tests/refcmp
 FUZZ_BIN   := $(FUZZ_NAMES:%=$(BUILD)/fuzz-lf/fuzz_%)
 
-.PHONY: all deps check unit e2e asan tsan demo fixtures bench clean install fuzz fuzz-cc
+.PHONY: all deps check unit e2e asan tsan demo fixtures bench clean install deb fuzz fuzz-cc
 all: $(BUILD)/clrheap $(BUILD)/mount.clrheap
 
 # Installs missing Debian packages (as root) or prints the apt-get line:
@@ -158,12 +158,28 @@ bench: all
 	bash bench/seed.sh
 
 # /sbin/mount.clrheap is what `mount -t clrheap` runs.
+PREFIX  ?= /usr/local
 install: all
 	install -D -m 0755 $(BUILD)/mount.clrheap $(DESTDIR)/sbin/mount.clrheap
-	install -D -m 0755 $(BUILD)/clrheap $(DESTDIR)/usr/local/bin/clrheap
-	install -D -m 0644 contrib/mount.clrheap.8 $(DESTDIR)/usr/local/share/man/man8/mount.clrheap.8
-	install -D -m 0644 contrib/clrheap.1 $(DESTDIR)/usr/local/share/man/man1/clrheap.1
-	install -D -m 0644 contrib/clrheap.bash $(DESTDIR)/usr/local/share/bash-completion/completions/clrheap
+	install -D -m 0755 $(BUILD)/clrheap $(DESTDIR)$(PREFIX)/bin/clrheap
+	install -D -m 0644 contrib/mount.clrheap.8 $(DESTDIR)$(PREFIX)/share/man/man8/mount.clrheap.8
+	install -D -m 0644 contrib/clrheap.1 $(DESTDIR)$(PREFIX)/share/man/man1/clrheap.1
+	install -D -m 0644 contrib/clrheap.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/clrheap
+
+# `make deb`: $(BUILD)/clrheap_VERSION_ARCH.deb, the install above under
+# /usr (man pages compressed, as Debian has them), built with dpkg-deb.
+VERSION  = $(shell sed -n 's/.*CLRHEAP_VERSION "\(.*\)".*/\1/p' include/version.h)
+DEB_ARCH = $(shell dpkg --print-architecture 2>/dev/null)
+DEB      = $(BUILD)/clrheap_$(VERSION)_$(DEB_ARCH).deb
+deb: all
+	rm -rf $(BUILD)/deb
+	$(MAKE) --no-print-directory -o all install BUILD=$(BUILD) DESTDIR=$(CURDIR)/$(BUILD)/deb PREFIX=/usr
+	gzip -9n $(BUILD)/deb/usr/share/man/man1/clrheap.1 $(BUILD)/deb/usr/share/man/man8/mount.clrheap.8
+	mkdir -p $(BUILD)/deb/DEBIAN
+	sed -e 's/@VERSION@/$(VERSION)/' -e 's/@ARCH@/$(DEB_ARCH)/' \
+		-e "s/@SIZE@/$$(du -sk $(BUILD)/deb/usr $(BUILD)/deb/sbin | awk '{ s += $$1 } END { print s }')/" \
+		contrib/deb-control >$(BUILD)/deb/DEBIAN/control
+	dpkg-deb --root-owner-group --build $(BUILD)/deb $(DEB)
 
 clean:
 	rm -rf build build-asan build-tsan
