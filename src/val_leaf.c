@@ -586,6 +586,14 @@ static bool leaf_method(struct rctx *rc, const struct plan *p, const struct span
  * its _stackTrace (df[0]) as `clrheap exceptions --json` gives them; in a
  * value file one !pe function name a line. Never thrown (null): the key,
  * just written, is taken back. */
+static void str_or_null(struct val_buf *b, const char *s)
+{
+	if (s)
+		vb_utf8(b, s, strlen(s), true);
+	else
+		vb_str(b, "null");
+}
+
 static bool leaf_frames(struct rctx *rc, const struct plan *p, const struct span *s, bool json)
 {
 	struct val_buf *b = rc->b;
@@ -623,20 +631,14 @@ static bool leaf_frames(struct rctx *rc, const struct plan *p, const struct span
 		vb_str(b, ",\"method_desc\":");
 		vb_hexaddr(b, f[i].md);
 		vb_str(b, ",\"method\":");
-		if (f[i].method)
-			vb_utf8(b, f[i].method, strlen(f[i].method), true);
-		else
-			vb_str(b, "null");
+		str_or_null(b, f[i].method);
 		vb_str(b, ",\"offset\":");
 		if (f[i].code)
 			vb_u64(b, f[i].ip - f[i].code);
 		else
 			vb_str(b, "null");
 		vb_str(b, ",\"module\":");
-		if (f[i].module)
-			vb_utf8(b, f[i].module, strlen(f[i].module), true);
-		else
-			vb_str(b, "null");
+		str_or_null(b, f[i].module);
 		vb_ch(b, '}');
 	}
 	if (json)

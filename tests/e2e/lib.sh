@@ -147,3 +147,16 @@ frame_offsets() {
 		END { for (k in o) bad++; print n + 0, bad + 0 }' "$o" "$m"
 	rm -f "$o" "$m"
 }
+
+# A temporary folder $tmp and a mount point name $m inside it, both gone
+# when the script exits, however it exits (a mount there unmounted first).
+e2e_tmp_mount() {
+	tmp=$(mktemp -d)
+	m=$tmp/m
+	trap e2e_cleanup EXIT
+	trap 'exit 130' INT TERM HUP PIPE
+}
+e2e_cleanup() {
+	mountpoint -q "$m" 2>/dev/null && { fusermount3 -u "$m" 2>/dev/null || umount -l "$m"; }
+	rm -rf "$tmp"
+}

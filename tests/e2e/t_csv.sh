@@ -16,14 +16,7 @@
 #     twice through one open file (a reader going back), the same again.
 . "$(dirname "$0")/lib.sh"
 MOUNT=${MOUNT:-$BUILD/mount.clrheap}
-tmp=$(mktemp -d)
-m=$tmp/m
-cleanup() {
-	mountpoint -q "$m" 2>/dev/null && { fusermount3 -u "$m" 2>/dev/null || umount -l "$m"; }
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP PIPE
+e2e_tmp_mount
 if ! command -v sqlite3 >/dev/null 2>&1; then
 	bad "sqlite3 is missing (contrib/deps.sh test installs it)"
 	e2e_done

@@ -6,13 +6,7 @@
 # the bundled sample and mount.clrheap, called the way mount -t clrheap
 # calls it (DUMP DIR -o OPTIONS), mounts it (where FUSE works).
 . "$(dirname "$0")/lib.sh"
-tmp=$(mktemp -d)
-m=$tmp/m
-cleanup() {
-	mountpoint -q "$m" 2>/dev/null && { fusermount3 -u "$m" 2>/dev/null || umount -l "$m"; }
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+e2e_tmp_mount
 if ! command -v dpkg-deb >/dev/null 2>&1; then
 	echo "  no dpkg-deb: not a Debian system; make deb not checked"
 	e2e_done

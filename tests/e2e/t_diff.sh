@@ -11,14 +11,7 @@
 #     nothing mounted.
 . "$(dirname "$0")/lib.sh"
 MOUNT=${MOUNT:-$BUILD/mount.clrheap}
-tmp=$(mktemp -d)
-m=$tmp/m
-cleanup() {
-	mountpoint -q "$m" 2>/dev/null && { fusermount3 -u "$m" 2>/dev/null || umount -l "$m"; }
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP PIPE
+e2e_tmp_mount
 a= b=
 for dir in "$BUILD/dumps" /tmp/wd; do
 	if [ -f "$dir/waste-1.heap.dmp" ] && [ -f "$dir/waste-2.heap.dmp" ]; then

@@ -18,14 +18,7 @@
 #     every object ClrMD reaches is reached.
 . "$(dirname "$0")/lib.sh"
 MOUNT=${MOUNT:-$BUILD/mount.clrheap}
-tmp=$(mktemp -d)
-m=$tmp/m
-cleanup() {
-	mountpoint -q "$m" 2>/dev/null && { fusermount3 -u "$m" 2>/dev/null || umount -l "$m"; }
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP PIPE
+e2e_tmp_mount
 
 # 1. the graph fixture
 d=$BUILD/dumps/graph.heap.dmp

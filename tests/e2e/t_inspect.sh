@@ -16,14 +16,7 @@
 #     `clrheap inspect DUMP NAME`.
 . "$(dirname "$0")/lib.sh"
 MOUNT=${MOUNT:-$BUILD/mount.clrheap}
-tmp=$(mktemp -d)
-m=$tmp/m
-cleanup() {
-	mountpoint -q "$m" 2>/dev/null && { fusermount3 -u "$m" 2>/dev/null || umount -l "$m"; }
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP PIPE
+e2e_tmp_mount
 oracle_build
 KINDS="duplicate-strings empty-collections sparse-arrays finalizable large-objects fragmentation"
 # The header of each inspection, and the column it is sorted by.
