@@ -128,7 +128,7 @@ static void test_plain(void **state)
  * given to two members (dup >= n: none twice) */
 static void made(struct enum_info *en, size_t n, uint64_t dup, bool flags)
 {
-	static char names[128][16];
+	static char names[128][24];
 	en->m = calloc(n, sizeof *en->m);
 	assert_non_null(en->m);
 	for (size_t i = 0; i < n; i++) {
