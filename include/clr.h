@@ -190,6 +190,12 @@ struct clr_type {
 const struct clr_type *clr_type_of(struct clr *c, uint64_t mt,
 				   struct ch_err *err);
 
+/* Whether t is the type named name or derives from it: its chain of
+ * parents walked by name, at most CLR_MAX_PARENTS types (a damaged chain
+ * ends there). */
+#define CLR_MAX_PARENTS 64u
+bool clr_type_derives(struct clr *c, const struct clr_type *t, const char *name);
+
 /* The fields of t: every instance field, base class fields first in
  * layout order, then t's own static fields. Loaded on first call; *n gets
  * the count, *ninstance (may be NULL) how many are instance fields.

@@ -20,7 +20,6 @@
 #include "as.h"
 #include "clr.h"
 
-#define MAX_PARENTS 64
 #define MAX_UNWRAP 6      /* delegate -> wrapper -> … : deeper is not the runtime's */
 #define MAX_LIST 4096     /* continuations of one task looked at */
 
@@ -65,16 +64,6 @@ static const struct clr_type *type_at(struct ctx *x, uint64_t obj)
 	return mt ? clr_type_of(x->c, mt, &e) : NULL;
 }
 
-static bool derives_from(struct ctx *x, const struct clr_type *t, const char *name)
-{
-	for (unsigned k = 0; t && k < MAX_PARENTS; k++) {
-		struct ch_err e = { 0 };
-		if (t->name && strcmp(t->name, name) == 0)
-			return true;
-		t = t->parent_mt ? clr_type_of(x->c, t->parent_mt, &e) : NULL;
-	}
-	return false;
-}
 
 /* The reference in field `name` of the object at obj, 0 when none. */
 static uint64_t ref_field(struct ctx *x, uint64_t obj, const char *name)
@@ -193,7 +182,7 @@ static uint64_t continuation_box(struct ctx *x, uint64_t o, unsigned depth)
 		return 0;
 	if (is_box_mt(x->l, t->mt))
 		return o;
-	if (derives_from(x, t, "System.Delegate")) {
+	if (clr_type_derives(x->c, t, "System.Delegate")) {
 		uint64_t tg = ref_field(x, o, "_target");
 		return tg && tg != o ? continuation_box(x, tg, depth + 1) : 0;
 	}
@@ -242,7 +231,7 @@ static bool find_boxes(struct ctx *x, struct heap *h, struct ch_err *err)
 		struct ch_err e = { 0 };
 		const struct clr_type *t = clr_type_of(x->c, rows[i].mt, &e);
 		if (t && t->kind == CLR_KIND_CLASS && clr_field_named(x->c, t, "StateMachine") &&
-		    derives_from(x, t, "System.Threading.Tasks.Task")) {
+		    clr_type_derives(x->c, t, "System.Threading.Tasks.Task")) {
 			l->box_mts[l->nbox_mts++] = rows[i].mt;
 			total += rows[i].count;
 		}

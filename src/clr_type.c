@@ -526,6 +526,16 @@ static const struct clr_type *type_of(struct clr *c, uint64_t mt, int depth,
 	return &e->t;
 }
 
+bool clr_type_derives(struct clr *c, const struct clr_type *t, const char *name)
+{
+	for (unsigned k = 0; t && k < CLR_MAX_PARENTS; k++) {
+		if (t->name && strcmp(t->name, name) == 0)
+			return true;
+		t = t->parent_mt ? clr_type_of(c, t->parent_mt, NULL) : NULL;
+	}
+	return false;
+}
+
 const struct clr_type *clr_type_of(struct clr *c, uint64_t mt, struct ch_err *err)
 {
 	return type_of(c, mt, 0, err);

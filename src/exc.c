@@ -18,7 +18,6 @@
 #include "clr.h"
 #include "rdr.h"
 
-#define MAX_PARENTS 64u          /* base types walked */
 #define MAX_FRAMES 4096u         /* frames decoded of one stack trace */
 #define MAX_MESSAGE_UNITS 4096u  /* UTF-16 units of a message read */
 #define MAX_EXCEPTIONS 1000000u  /* exception objects listed */
@@ -76,7 +75,7 @@ static const struct clr_type *type_at(struct clr *c, uint64_t obj)
  * its MethodTable is known, else by the root's name. */
 static bool is_exception(const struct exc_list *l, const struct clr_type *t)
 {
-	for (unsigned k = 0; t && k < MAX_PARENTS; k++) {
+	for (unsigned k = 0; t && k < CLR_MAX_PARENTS; k++) {
 		struct ch_err e = { 0 };
 		if (l->exc_mt ? t->mt == l->exc_mt : strcmp(t->name, "System.Exception") == 0)
 			return true;
@@ -274,7 +273,7 @@ enum ch_status exc_open(struct heap *h, struct exc_list **out, struct ch_err *er
 		const struct clr_type *base = et;
 		/* without System.Exception's MethodTable: the root, by name */
 		const struct clr_type *p = t;
-		for (unsigned k = 0; !base && p && k < MAX_PARENTS; k++)
+		for (unsigned k = 0; !base && p && k < CLR_MAX_PARENTS; k++)
 			if (strcmp(p->name, "System.Exception") == 0)
 				base = p;
 			else
@@ -331,13 +330,7 @@ const struct exc_exception *exc_find(const struct exc_list *l, uint64_t addr)
 bool exc_is_a(const struct exc_list *l, const struct exc_exception *e, const char *base)
 {
 	struct ch_err er = { 0 };
-	const struct clr_type *t = clr_type_of(l->c, e->mt, &er);
-	for (unsigned k = 0; t && k < MAX_PARENTS; k++) {
-		if (strcmp(t->name, base) == 0)
-			return true;
-		t = t->parent_mt ? clr_type_of(l->c, t->parent_mt, &er) : NULL;
-	}
-	return false;
+	return clr_type_derives(l->c, clr_type_of(l->c, e->mt, &er), base);
 }
 
 /* ---- text and JSON --------------------------------------------------------- */

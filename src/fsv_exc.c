@@ -25,12 +25,7 @@ static struct exc_list *excs(struct fsv *v)
 
 bool fsve_is_exception(struct fsv *v, const struct clr_type *t)
 {
-	for (int k = 0; t && k < 32; k++) {
-		if (strcmp(t->name, "System.Exception") == 0)
-			return true;
-		t = t->parent_mt ? clr_type_of(v->c, t->parent_mt, NULL) : NULL;
-	}
-	return false;
+	return clr_type_derives(v->c, t, "System.Exception");
 }
 
 void fsve_close(struct fsv *v)

@@ -15,7 +15,6 @@
 #include "dump.h"
 
 #define MAX_NAME_UNITS 1024u  /* UTF-16 units of a thread name read */
-#define MAX_PARENTS 64u       /* base types walked to find System.Exception */
 #define MAX_STACK_RANGES 4096u /* dump ranges joined into one stack */
 
 /* Thread::m_State bits (src/coreclr/vm/threads.h, enum ThreadState). */
@@ -60,16 +59,7 @@ static uint64_t handle_target(struct clr *c, uint64_t handle)
 	return obj;
 }
 
-static bool derives_from(struct clr *c, const struct clr_type *t, const char *name)
-{
-	for (unsigned k = 0; t && k < MAX_PARENTS; k++) {
-		struct ch_err e = { 0 };
-		if (strcmp(t->name, name) == 0)
-			return true;
-		t = t->parent_mt ? clr_type_of(c, t->parent_mt, &e) : NULL;
-	}
-	return false;
-}
+
 
 /* True when obj (of type t) is thread th's System.Threading.Thread: by its
  * type's name, or where the name is unknown (a .NET 8 heap dump without the
@@ -206,7 +196,7 @@ static void read_thread(struct thr_list *l, const struct clr_thread_layout *lay,
 	if (lay->last_thrown != CLR_OFF_NONE && as_ptrv(a, th + lay->last_thrown, &v)) {
 		uint64_t obj = handle_target(c, v);
 		const struct clr_type *ty = object_type(c, obj);
-		if (ty && derives_from(c, ty, "System.Exception")) {
+		if (ty && clr_type_derives(c, ty, "System.Exception")) {
 			t->exception = obj;
 			t->exception_type = ty->name;
 		}

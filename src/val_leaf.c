@@ -555,6 +555,20 @@ static bool leaf_uri(struct rctx *rc, const struct plan *p, const struct span *s
 	return true;
 }
 
+/* Takes back the key of an own field (val_plan.c's own_field), just
+ * written with its comma, when it has no value to give: true when it
+ * was there to take (JSON only). */
+static bool take_key_back(struct val_buf *b, const struct pfield *own, bool json)
+{
+	size_t k = (size_t)own->keylen + 1;
+	if (!json || b->len < k || b->p[b->len - k] != ',' ||
+	    memcmp(b->p + b->len - own->keylen, own->key, own->keylen) != 0)
+		return false;
+	b->len -= k;
+	b->p[b->len] = '\0';
+	return true;
+}
+
 /* A method by name. A delegate's or a reflection method object's own
  * "$method" (val_plan.c's VK_METHOD) is the name of what it calls, as
  * SOS's !DumpDelegate gives it ("Ns.Type.Method"); when the method is not
@@ -569,23 +583,13 @@ static bool leaf_method(struct rctx *rc, const struct plan *p, const struct span
 	char name[1024];
 	if (rd_field(v, s, p->df[0], &x) && (!p->df[1] || rd_field(v, s, p->df[1], &aux)))
 		md = p->df[1] ? clr_delegate_method(v->c, x & mask, aux & mask) : x & mask;
-	size_t k = (size_t)own->keylen + 1;
 	if (md && clr_method_name(v->c, md, name, sizeof name)) {
 		vb_utf8(b, name, strlen(name), json);
-	} else if (json && b->len >= k && b->p[b->len - k] == ',' &&
-		   memcmp(b->p + b->len - own->keylen, own->key, own->keylen) == 0) {
-		b->len -= k;
-		b->p[b->len] = '\0';
-	} else {
-		return false;
+		return true;
 	}
-	return true;
+	return take_key_back(b, own, json);
 }
 
-/* An exception's "$stackTrace" (val_plan.c's VK_FRAMES): the frames of
- * its _stackTrace (df[0]) as `clrheap exceptions --json` gives them; in a
- * value file one !pe function name a line. Never thrown (null): the key,
- * just written, is taken back. */
 static void str_or_null(struct val_buf *b, const char *s)
 {
 	if (s)
@@ -594,21 +598,17 @@ static void str_or_null(struct val_buf *b, const char *s)
 		vb_str(b, "null");
 }
 
+/* An exception's "$stackTrace" (val_plan.c's VK_FRAMES): the frames of
+ * its _stackTrace (df[0]) as `clrheap exceptions --json` gives them; in a
+ * value file one !pe function name a line. Never thrown (null): the key,
+ * just written, is taken back. */
+
 static bool leaf_frames(struct rctx *rc, const struct plan *p, const struct span *s, bool json)
 {
 	struct val_buf *b = rc->b;
-	const struct pfield *own = p->df[2];
 	uint64_t st = 0;
-	size_t k = (size_t)own->keylen + 1;
-	if (!rd_field(rc->v, s, p->df[0], &st) || !st) {
-		if (json && b->len >= k && b->p[b->len - k] == ',' &&
-		    memcmp(b->p + b->len - own->keylen, own->key, own->keylen) == 0) {
-			b->len -= k;
-			b->p[b->len] = '\0';
-			return true;
-		}
-		return false;
-	}
+	if (!rd_field(rc->v, s, p->df[0], &st) || !st)
+		return take_key_back(b, p->df[2], json);
 	struct exc_frame *f = NULL;
 	size_t n = 0;
 	const char *why;

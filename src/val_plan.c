@@ -283,27 +283,7 @@ static void build_enum(struct val *v, struct plan *p)
 	p->en.flags = clr_md_has_attribute(md, p->t->token, "System.FlagsAttribute");
 }
 
-static bool is_ipaddress(struct val *v, const struct clr_type *t)
-{
-	for (int k = 0; t && k < 16; k++) {
-		if (strcmp(t->name, "System.Net.IPAddress") == 0)
-			return true;
-		t = t->parent_mt ? clr_type_of(v->c, t->parent_mt, NULL) : NULL;
-	}
-	return false;
-}
-
 static bool insert(struct val *v, struct plan *p);
-
-static bool is_delegate(struct val *v, const struct clr_type *t)
-{
-	for (int k = 0; t && k < 16; k++) {
-		if (strcmp(t->name, "System.MulticastDelegate") == 0)
-			return true;
-		t = t->parent_mt ? clr_type_of(v->c, t->parent_mt, NULL) : NULL;
-	}
-	return false;
-}
 
 /* Adds to p, after its fields, a field of its own named name (static)
  * whose value a leaf of kind k decodes from the object's data: df[0] and
@@ -351,7 +331,7 @@ static void method_field(struct val *v, struct plan *p, const char *dn)
 {
 	static const struct clr_field mfield = { .name = "$method", .type_name = "System.String" };
 	const struct pfield *a, *b = NULL;
-	if (is_delegate(v, p->t)) {
+	if (clr_type_derives(v->c, p->t, "System.MulticastDelegate")) {
 		a = want(p, "_methodPtr", E_PTR);
 		b = want(p, "_methodPtrAux", E_PTR);
 		if (!b)
@@ -371,16 +351,9 @@ static void method_field(struct val *v, struct plan *p, const char *dn)
 static void stack_field(struct val *v, struct plan *p)
 {
 	static const struct clr_field sfield = { .name = "$stackTrace", .type_name = "System.Object" };
-	const struct clr_type *t = p->t;
-	for (int k = 0; t && k < 32; k++) {
-		if (strcmp(t->name, "System.Exception") == 0) {
-			const struct pfield *a = want(p, "_stackTrace", E_REF);
-			if (a)
-				own_field(v, p, &sfield, VK_FRAMES, 2, a, NULL);
-			return;
-		}
-		t = t->parent_mt ? clr_type_of(v->c, t->parent_mt, NULL) : NULL;
-	}
+	const struct pfield *a;
+	if (clr_type_derives(v->c, p->t, "System.Exception") && (a = want(p, "_stackTrace", E_REF)))
+		own_field(v, p, &sfield, VK_FRAMES, 2, a, NULL);
 }
 
 /* Picks the decoder of p and checks that the fields it reads are there. */
@@ -460,7 +433,7 @@ static void classify(struct val *v, struct plan *p)
 	} else if (strcmp(dn, "Microsoft.FSharp.Core.FSharpValueOption") == 0) {
 		if ((d[0] = want(p, "_tag", E_I4)) && (d[1] = plan_field(p, "item")))
 			k = VK_FSVOPTION;
-	} else if (t->kind == CLR_KIND_CLASS && is_ipaddress(v, t)) {
+	} else if (t->kind == CLR_KIND_CLASS && clr_type_derives(v->c, t, "System.Net.IPAddress")) {
 		if ((d[0] = want(p, "_addressOrScopeId", E_U4)) && (d[1] = want(p, "_numbers", E_REF)))
 			k = VK_IPADDR;
 	} else if (t->kind == CLR_KIND_CLASS) {
