@@ -18,7 +18,8 @@ _clrheap_opts() {
 	statics) echo "--type --depth $s" ;;
 	refs) echo "--all $s" ;;
 	referrers) echo "$s" ;;
-	gcroot | diff) echo "--json $s" ;;
+	gcroot) echo "--json $s" ;;
+	diff) echo "--paths --no-retained --json $s" ;;
 	retained) echo "--all --no-stack-roots --no-static-roots $s" ;;
 	exceptions) echo "--type --json $s" ;;
 	inspect) echo "--limit $s" ;;

@@ -173,4 +173,31 @@ enum ch_status graph_gcroot(const struct graph *g, uint32_t i, bool json, graph_
  * first), one row per type on the heap, by retained size, largest first. */
 enum ch_status graph_retained_tsv(const struct graph *g, graph_out_fn out, void *arg);
 
+/* ---- root path shapes (graph_shape.c) ---- */
+
+/* Live objects grouped by the shape of their root path: the root's kind
+ * (and a static's field by name; handles and stack words by kind alone),
+ * then each hop's field ("[]" for any array element) and the type it
+ * reaches. A hop to an object of its referrer's own type (a list's next
+ * cell, a tree's child) stays in the referrer's shape, so a chain of any
+ * length is one shape. Shapes hold no addresses: the same path in another
+ * dump of the program has the same key. */
+struct graph_shapes;
+struct graph_shape {
+	uint64_t key;
+	uint64_t count, bytes; /* objects of the shape and their own bytes */
+	uint64_t retained;     /* bytes kept alive only through them (a chain
+				  counted from its head) */
+};
+/* Builds the shapes of g (which must outlive them). CH_ENOMEM only. */
+enum ch_status graph_shapes_build(const struct graph *g, struct graph_shapes **out,
+				  struct ch_err *err);
+void graph_shapes_free(struct graph_shapes *s);
+/* The shapes, in no order. */
+const struct graph_shape *graph_shapes_all(const struct graph_shapes *s, size_t *n);
+/* Shape k's text, root first: "static Ns.Type.field -> Some.Type -> _items
+ * Some.Type[] -> [] Item -> next Node (recursive)"; malloc'd, NULL when out
+ * of memory. */
+char *graph_shape_text(const struct graph_shapes *s, size_t k);
+
 #endif

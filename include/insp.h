@@ -83,6 +83,7 @@ struct insp_diff;
 struct insp_diff_row {
 	const char *type;
 	uint64_t count_a, count_b, bytes_a, bytes_b;
+	uint64_t retained_a, retained_b; /* with the graphs (insp_diff_graphs) */
 };
 
 /* Opens a diff of a against b (both borrowed, outlive the context).
@@ -92,9 +93,18 @@ enum ch_status insp_diff_open(struct heap *a, struct heap *b, struct insp_diff *
 			      struct ch_err *err);
 void insp_diff_close(struct insp_diff *d);
 
+/* Gives d the graphs of a and b (built on those heaps, borrowed, outliving
+ * d), before the first call that makes rows: the rows then carry retained
+ * bytes (a name's MethodTables' graph_type_retained added up), and the
+ * root paths (insp_diff_paths) can be compared. */
+void insp_diff_graphs(struct insp_diff *d, const struct graph *ga, const struct graph *gb);
+
 /* Writes the types that changed as TSV through out, sorted by the bytes
  * gained (then the count gained, then the name), with the header
  *   count_delta bytes_delta count_a count_b bytes_a bytes_b change type
+ * or, with the graphs,
+ *   count_delta bytes_delta retained_delta count_a count_b bytes_a bytes_b
+ *   retained_a retained_b change type
  * (deltas signed; change "new", "vanished" or empty) and a last line for
  * the total of every type, "(total)". Returns CH_OK, or a status with the
  * message kept on d (insp_diff_error): CH_ENOMEM or a heap's error. */
@@ -102,7 +112,8 @@ enum ch_status insp_diff_tsv(struct insp_diff *d, insp_out_fn out, void *arg);
 
 /* The same as one JSON document and a newline:
  * {"types":[{"type","change"(when not empty),"count_a","count_b",
- * "count_delta","bytes_a","bytes_b","bytes_delta"}…],"total":{…}}. */
+ * "count_delta","bytes_a","bytes_b","bytes_delta"; with the graphs
+ * "retained_a","retained_b","retained_delta"}…],"total":{…}}. */
 enum ch_status insp_diff_json(struct insp_diff *d, insp_out_fn out, void *arg);
 
 /* The row of the type named name into *row: CH_OK, CH_ENOTFOUND when
@@ -110,11 +121,21 @@ enum ch_status insp_diff_json(struct insp_diff *d, insp_out_fn out, void *arg);
 enum ch_status insp_diff_type(struct insp_diff *d, const char *name, struct insp_diff_row *row);
 
 /* The row of the type named name as one JSON object and a newline:
- * {"type","count_a","count_b","bytes_a","bytes_b","count_delta",
- * "bytes_delta","change"} (zeros and change "" for a type in neither).
+ * {"type","count_a","count_b","count_delta","bytes_a","bytes_b",
+ * "bytes_delta"; with the graphs "retained_a","retained_b",
+ * "retained_delta"; "change"} (zeros and change "" for a type in neither).
  * Returns as insp_diff_tsv. */
 enum ch_status insp_diff_type_json(struct insp_diff *d, const char *name, insp_out_fn out,
 				   void *arg);
+
+/* The root-path shapes (graph_shapes_build) of a and b, matched by key,
+ * whose count or retained bytes changed, as TSV sorted by the retained
+ * bytes gained (then the count gained, then the path), with the header
+ *   retained_delta count_delta retained_a retained_b count_a count_b path
+ * CH_EUNSUPPORTED without the graphs; otherwise as insp_diff_tsv. With
+ * json, one document {"paths":[{"path","count_a","count_b","count_delta",
+ * "retained_a","retained_b","retained_delta"}…]} and a newline. */
+enum ch_status insp_diff_paths(struct insp_diff *d, bool json, insp_out_fn out, void *arg);
 
 /* "new" (no instance in a), "vanished" (none in b) or "". */
 const char *insp_diff_change(const struct insp_diff_row *r);

@@ -226,6 +226,10 @@ int fsv_dir_lookup(struct fsv *v, const struct fsv_node *dir, const char *name,
 			*ino = fsv_ino(0, FK_DIFF_TSV);
 			return 0;
 		}
+		if (fsvd_on(v) && strcmp(name, "diff") == 0) {
+			*ino = fsv_ino(0, FK_DIFF_DIR);
+			return 0;
+		}
 		return -ENOENT;
 	case FK_TYPES:
 		return lookup_type_dir(v, name, ino);
@@ -315,6 +319,8 @@ int fsv_dir_lookup(struct fsv *v, const struct fsv_node *dir, const char *name,
 		return fsva_lookup(v, name, ino);
 	case FK_INSPECTIONS:
 		return fsvw_lookup(v, name, ino);
+	case FK_DIFF_DIR:
+		return fsvd_lookup(v, name, ino);
 	case FK_EXCEPTIONS:
 		return fsve_lookup(v, name, ino);
 	case FK_PAIR:
@@ -514,8 +520,11 @@ int fsv_readdir(struct fsv *v, uint64_t ino, uint64_t off, bool plus,
 			if (!emit(&rd, root_ents[i].name, fsv_ino(0, root_ents[i].kind),
 				  root_ents[i].mode, -1, i + 3))
 				return 0;
-		if (fsvd_on(v) && pos <= NROOT)
-			emit(&rd, "diff.tsv", fsv_ino(0, FK_DIFF_TSV), S_IFREG, -1, NROOT + 3);
+		if (fsvd_on(v) && pos <= NROOT &&
+		    !emit(&rd, "diff.tsv", fsv_ino(0, FK_DIFF_TSV), S_IFREG, -1, NROOT + 3))
+			return 0;
+		if (fsvd_on(v) && pos <= NROOT + 1)
+			emit(&rd, "diff", fsv_ino(0, FK_DIFF_DIR), S_IFDIR, -1, NROOT + 4);
 		return 0;
 	case FK_TYPES:
 		if (fsv_types(v) != CH_OK)
@@ -624,6 +633,8 @@ int fsv_readdir(struct fsv *v, uint64_t ino, uint64_t off, bool plus,
 		return fsva_list(v, pos, item_entry, &rd);
 	case FK_INSPECTIONS:
 		return fsvw_list(v, pos, item_entry, &rd);
+	case FK_DIFF_DIR:
+		return fsvd_list(v, pos, item_entry, &rd);
 	case FK_EXCEPTIONS:
 		return fsve_list(v, pos, item_entry, &rd);
 	case FK_PAIR:

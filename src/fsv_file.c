@@ -430,7 +430,7 @@ static bool cheap(const struct fsv_node *n)
 	case FK_DUMP_JSON: case FK_STAT_TSV: case FK_OBJ_JSON: case FK_MOD_VERSION: case FK_TYPE_JSON:
 	case FK_RETAINED_TSV: case FK_OBJ_GCROOT: case FK_OBJ_GCROOT_JSON: case FK_OBJ_RETAINED:
 	case FK_THR_STACK: case FK_ASYNC_CHAINS: case FK_ASYNC_BOXES: case FK_INSP_FIRST:
-	case FK_DIFF_TSV: case FK_TYPE_DIFF:
+	case FK_DIFF_TSV: case FK_DIFF_PATHS: case FK_TYPE_DIFF:
 		return false;
 	default:
 		return true;
@@ -477,7 +477,7 @@ static int render(struct fsv *v, const struct fsv_node *n, struct val_buf *b)
 	case FK_EXC_TXT: case FK_EXC_BY_TYPE:
 		r = fsve_render(v, n, b);
 		break;
-	case FK_DIFF_TSV: case FK_TYPE_DIFF:
+	case FK_DIFF_TSV: case FK_DIFF_PATHS: case FK_TYPE_DIFF:
 		r = fsvd_render(v, n, b);
 		break;
 	case FK_SLOT:

@@ -39,7 +39,8 @@ int fsv_node(struct fsv *v, uint64_t ino, struct fsv_node *n)
 		if (n->pl < FK_ROOT || n->pl >= FK_FIXED_END)
 			return -ENOENT;
 		n->kind = (enum fsv_kind)n->pl;
-		return n->kind == FK_DIFF_TSV && !fsvd_on(v) ? -ENOENT : 0;
+		bool diff = n->kind == FK_DIFF_TSV || n->kind == FK_DIFF_DIR || n->kind == FK_DIFF_PATHS;
+		return diff && !fsvd_on(v) ? -ENOENT : 0;
 	}
 	if (shape >= FSV_SHAPE_FIRST) {
 		n->kind = FK_SLOT;
@@ -156,6 +157,7 @@ mode_t fsv_node_mode(const struct fsv_node *n)
 	case FK_OBJ_REFS: case FK_OBJ_REFERRERS:
 	case FK_ROOTS_STATICS: case FK_ROOTS_STACK: case FK_RSTAT_TYPE: case FK_RSTACK_THREAD:
 	case FK_THREADS: case FK_THR: case FK_ASYNC: case FK_INSPECTIONS: case FK_EXCEPTIONS:
+	case FK_DIFF_DIR:
 		return S_IFDIR;
 	case FK_TYPE_BASE: case FK_OBJ_TYPE: case FK_INST: case FK_ALIAS:
 	case FK_ROOT_LINK: case FK_DEP_PRIMARY: case FK_DEP_SECONDARY:

@@ -37,6 +37,7 @@ enum fsv_kind {
 	FK_INSPECTIONS,                   /* inspections/ */
 	FK_ASYNC, FK_ASYNC_CHAINS, FK_ASYNC_BOXES, /* async/ (fsv_async.c) */
 	FK_DIFF_TSV,                      /* diff.tsv, with a baseline (fsv_diff.c) */
+	FK_DIFF_DIR, FK_DIFF_PATHS,       /* diff/, diff/paths.tsv, with a baseline */
 	FK_FIXED_END,
 	/* payload: index in the type table */
 	FK_TYPE = 32, FK_TYPE_JSON, FK_TYPE_FIELDS, FK_TYPE_BASE, FK_TYPE_INST,
@@ -205,7 +206,10 @@ void fsvw_close(struct fsv *v);
 
 /* Whether the mount has a baseline (and so those files). */
 bool fsvd_on(const struct fsv *v);
-/* The text of FK_DIFF_TSV and FK_TYPE_DIFF. */
+/* diff/: paths.tsv. */
+int fsvd_lookup(struct fsv *v, const char *name, uint64_t *ino);
+int fsvd_list(struct fsv *v, uint64_t pos, fsvi_fill_fn fn, void *arg);
+/* The text of FK_DIFF_TSV, FK_DIFF_PATHS and FK_TYPE_DIFF. */
 int fsvd_render(struct fsv *v, const struct fsv_node *n, struct val_buf *b);
 void fsvd_close(struct fsv *v);
 

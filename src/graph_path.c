@@ -54,37 +54,28 @@ static void field_at(const struct graph *g, const struct clr_type *t, uint64_t r
 	snprintf(buf + len, size - len, "%s+0x%" PRIx64, len ? "." : "", rel);
 }
 
-bool graph_edge_name(const struct graph *g, uint32_t from, uint32_t to, char *buf,
-		     size_t size)
+bool graph_slot_name(const struct graph *g, uint32_t from, uint64_t slot, bool any_index,
+		     char *buf, size_t size)
 {
 	if (!size)
 		return false;
 	buf[0] = '\0';
-	if (from >= g->n || to >= g->n)
+	if (from >= g->n)
 		return false;
 	uint64_t obj = g->addr[from], mt = graph_mt(g, from);
-	struct find_slot fs = { .want = g->addr[to] };
-	graph_slots(g, obj, mt, graph_size(g, from), find_cb, &fs);
-	if (!fs.found) {
-		size_t n;
-		const uint32_t *r = graph_refs(g, from, &n);
-		for (size_t k = 0; k < n; k++)
-			if (r[k] == to) {
-				snprintf(buf, size, "(dependent handle)");
-				return true;
-			}
-		return false;
-	}
 	const struct clr_type *t = clr_type_of(g->c, mt, NULL);
 	if (t && t->kind == CLR_KIND_ARRAY) {
 		uint64_t data = obj + (t->base_size > g->ps ? t->base_size - g->ps : g->ps);
 		uint64_t cs = t->component_size ? t->component_size : g->ps;
-		if (fs.slot < data) {
-			snprintf(buf, size, "+0x%" PRIx64, fs.slot - obj);
+		if (slot < data) {
+			snprintf(buf, size, "+0x%" PRIx64, slot - obj);
 			return true;
 		}
-		uint64_t idx = (fs.slot - data) / cs, rel = (fs.slot - data) % cs;
-		snprintf(buf, size, "[%" PRIu64 "]", idx);
+		uint64_t idx = (slot - data) / cs, rel = (slot - data) % cs;
+		if (any_index)
+			snprintf(buf, size, "[]");
+		else
+			snprintf(buf, size, "[%" PRIu64 "]", idx);
 		const struct clr_type *et = t->elem_th ? clr_type_of(g->c, t->elem_th, NULL) : NULL;
 		if (et && et->kind != CLR_KIND_CLASS && et->kind != CLR_KIND_ARRAY &&
 		    et->kind != CLR_KIND_STRING && et->kind != CLR_KIND_INTERFACE) {
@@ -95,8 +86,30 @@ bool graph_edge_name(const struct graph *g, uint32_t from, uint32_t to, char *bu
 		}
 		return true;
 	}
-	field_at(g, t, fs.slot - obj - g->ps, buf, size, 0);
+	field_at(g, t, slot - obj - g->ps, buf, size, 0);
 	return true;
+}
+
+bool graph_edge_name(const struct graph *g, uint32_t from, uint32_t to, char *buf,
+		     size_t size)
+{
+	if (!size)
+		return false;
+	buf[0] = '\0';
+	if (from >= g->n || to >= g->n)
+		return false;
+	struct find_slot fs = { .want = g->addr[to] };
+	graph_slots(g, g->addr[from], graph_mt(g, from), graph_size(g, from), find_cb, &fs);
+	if (fs.found)
+		return graph_slot_name(g, from, fs.slot, false, buf, size);
+	size_t n;
+	const uint32_t *r = graph_refs(g, from, &n);
+	for (size_t k = 0; k < n; k++)
+		if (r[k] == to) {
+			snprintf(buf, size, GRAPH_DEPENDENT_EDGE);
+			return true;
+		}
+	return false;
 }
 
 const char *graph_root_kind(const struct graph_root *r)

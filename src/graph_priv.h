@@ -69,6 +69,13 @@ typedef bool (*graph_slot_fn)(void *arg, uint64_t slot, uint64_t value);
 bool graph_slots(const struct graph *g, uint64_t obj, uint64_t mt, uint64_t size,
 		 graph_slot_fn fn, void *arg);
 
+/* The name of object from's reference slot at address slot, as
+ * graph_edge_name gives it; with any_index an array element is "[]" (or
+ * "[].field") whatever its index. */
+bool graph_slot_name(const struct graph *g, uint32_t from, uint64_t slot, bool any_index,
+		     char *buf, size_t size);
+#define GRAPH_DEPENDENT_EDGE "(dependent handle)"
+
 void graph_progress(const struct graph *g, const char *phase, uint64_t done, uint64_t total);
 
 /* graph_roots.c: the roots, sorted (kind, where), with their objects. */

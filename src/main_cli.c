@@ -56,6 +56,7 @@ struct cli {
 	bool csv;           /* objects --csv */
 	size_t limit;       /* inspect --limit N */
 	bool no_stack_roots, no_static_roots;
+	bool paths, no_retained; /* diff --paths, diff --no-retained */
 	const char *search[MAX_SEARCH];
 	int nsearch;
 	struct dump *d;
@@ -82,7 +83,7 @@ static void usage(FILE *f)
 	      "       clrheap async DUMP [--json] [--search DIR]\n"
 	      "       clrheap exceptions DUMP [--type T] [--json] [--search DIR]\n"
 	      "       clrheap inspect DUMP [NAME] [--limit N] [--search DIR]\n"
-	      "       clrheap diff DUMP_A DUMP_B [--json] [--search DIR]\n"
+	      "       clrheap diff DUMP_A DUMP_B [--paths] [--no-retained] [--json] [--search DIR]\n"
 	      "       clrheap facts --list | FILE [--pack NAME --file PATH --version V --out DIR] | --check FILE...\n"
 	      , f);
 	main_tree_usage(NULL, f);
@@ -136,6 +137,10 @@ static bool parse_args(struct cli *c, int argc, char **argv)
 			c->all = true;
 		} else if (strcmp(s, "--csv") == 0 && strcmp(c->cmd, "objects") == 0) {
 			c->csv = true;
+		} else if (strcmp(s, "--paths") == 0 && strcmp(c->cmd, "diff") == 0) {
+			c->paths = true;
+		} else if (strcmp(s, "--no-retained") == 0 && strcmp(c->cmd, "diff") == 0) {
+			c->no_retained = true;
 		} else if (strcmp(s, "--no-stack-roots") == 0) {
 			c->no_stack_roots = true;
 		} else if (strcmp(s, "--no-static-roots") == 0) {
@@ -717,7 +722,14 @@ static int cmd_inspect(struct cli *c, bool diff)
 		ch_set_error(&c->err, CH_EARG, "diff: which second DUMP?");
 		return fail(c);
 	}
-	if (diff ? main_diff(c->h, c->addr, c->json, &c->err) != 0
+	struct main_diff_args da = { c->addr, c->json, c->paths, !c->no_retained,
+				     { .no_stack_roots = c->no_stack_roots,
+				       .no_static_roots = c->no_static_roots } };
+	if (c->paths && c->no_retained) {
+		ch_set_error(&c->err, CH_EARG, "diff: --paths needs the retained bytes");
+		return fail(c);
+	}
+	if (diff ? main_diff(c->h, &da, &c->err) != 0
 		 : main_inspect(c->h, c->addr, c->limit, &c->err) != 0)
 		return fail(c);
 	print_warnings(c);

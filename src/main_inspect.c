@@ -44,20 +44,28 @@ int main_inspect(struct heap *h, const char *name, size_t limit, struct ch_err *
 
 /* ---- diff ---- */
 
-int main_diff(struct heap *a, const char *path_b, bool json, struct ch_err *err)
+int main_diff(struct heap *a, const struct main_diff_args *o, struct ch_err *err)
 {
 	struct dump *d = NULL;
 	struct as *as = NULL;
 	struct clr *c = NULL;
 	struct heap *hb = NULL;
 	struct insp_diff *x = NULL;
+	struct graph *ga = NULL, *gb = NULL;
 	int rc = -1;
-	if (dump_open(path_b, &d, err) != CH_OK || as_open(d, &as, err) != CH_OK ||
+	if (dump_open(o->path_b, &d, err) != CH_OK || as_open(d, &as, err) != CH_OK ||
 	    clr_open(as, &c, err) != CH_OK || heap_open(c, &hb, err) != CH_OK ||
 	    insp_diff_open(a, hb, &x, err) != CH_OK)
 		goto out;
-	enum ch_status st = json ? insp_diff_json(x, to_stdout, stdout)
-				 : insp_diff_tsv(x, to_stdout, stdout);
+	if (o->retained) {
+		if (graph_build(a, &o->graph, &ga, err) != CH_OK ||
+		    graph_build(hb, &o->graph, &gb, err) != CH_OK)
+			goto out;
+		insp_diff_graphs(x, ga, gb);
+	}
+	enum ch_status st = o->paths ? insp_diff_paths(x, o->json, to_stdout, stdout)
+		: o->json ? insp_diff_json(x, to_stdout, stdout)
+			  : insp_diff_tsv(x, to_stdout, stdout);
 	if (st != CH_OK) {
 		ch_set_error(err, st, "%s", insp_diff_error(x));
 		goto out;
@@ -65,6 +73,8 @@ int main_diff(struct heap *a, const char *path_b, bool json, struct ch_err *err)
 	rc = 0;
 out:
 	insp_diff_close(x);
+	graph_close(gb);
+	graph_close(ga);
 	heap_close(hb);
 	clr_close(c);
 	as_close(as);

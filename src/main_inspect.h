@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "graph.h"
 #include "heap.h"
 
 /* Prints inspection name (NULL: every one, each after a "# NAME.tsv"
@@ -13,9 +14,18 @@
  * each (0: all). Returns 0, or -1 with a message in err. */
 int main_inspect(struct heap *h, const char *name, size_t limit, struct ch_err *err);
 
+struct main_diff_args {
+	const char *path_b;
+	bool json;
+	bool paths;    /* the root paths' table instead of the types' */
+	bool retained; /* build both graphs: retained bytes (and paths) */
+	struct graph_opts graph;
+};
+
 /* Prints the per-type change from heap a to the heap of the dump at
- * path_b: a table (or with json one JSON document), sorted by growth in
- * bytes. Returns 0, or -1 with a message in err. */
-int main_diff(struct heap *a, const char *path_b, bool json, struct ch_err *err);
+ * x->path_b (or the root paths that gained the most): a table, or with
+ * json one JSON document, sorted by growth. Returns 0, or -1 with a
+ * message in err. */
+int main_diff(struct heap *a, const struct main_diff_args *x, struct ch_err *err);
 
 #endif

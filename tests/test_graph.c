@@ -2,7 +2,9 @@
  * graph reversed, root paths are chains of real references ending at a
  * root, dominators dominate (every idom is on the path to the root and
  * holds at least what it dominates), and the graph fixture's known
- * structure: a chain of 1000 links, 20 unreachable objects. */
+ * structure: a chain of 1000 links, 20 unreachable objects; and root-path
+ * shapes: they partition the live objects, a chain or a cycle is one shape
+ * counted from its head, the same heap gives the same keys. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -155,12 +157,93 @@ static void test_graph_fixture(void **state)
 	fx_close(&f);
 }
 
+/* The shape whose text is want, or NULL. */
+static const struct graph_shape *shape_named(const struct graph_shapes *s, const char *want)
+{
+	size_t n;
+	const struct graph_shape *all = graph_shapes_all(s, &n);
+	for (size_t k = 0; k < n; k++) {
+		char *t = graph_shape_text(s, k);
+		assert_non_null(t);
+		bool eq = strcmp(t, want) == 0;
+		free(t);
+		if (eq)
+			return &all[k];
+	}
+	return NULL;
+}
+
+static void test_graph_shapes(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_open(&f, "graph.heap.dmp");
+	struct graph_opts o = { 0 };
+	struct graph *g;
+	assert_int_equal(graph_build(f.h, &o, &g, &f.err), CH_OK);
+	struct graph_shapes *s, *again;
+	assert_int_equal(graph_shapes_build(g, &s, &f.err), CH_OK);
+	size_t n, n2;
+	const struct graph_shape *all = graph_shapes_all(s, &n);
+	/* every live object in one shape, each shape's key its own */
+	uint64_t objs = 0, bytes = 0, lo, lb;
+	for (size_t k = 0; k < n; k++) {
+		objs += all[k].count;
+		bytes += all[k].bytes;
+		assert_true(all[k].count > 0 && all[k].retained >= all[k].bytes / all[k].count);
+		for (size_t j = 0; j < k; j++)
+			assert_true(all[j].key != all[k].key);
+	}
+	graph_live_totals(g, &lo, &lb);
+	assert_int_equal(objs, lo);
+	assert_int_equal(bytes, lb);
+	/* a chain of 1000 links is one shape, retained from its head */
+	uint64_t link = fx_mt(&f, "Graph.Link"), ring = fx_mt(&f, "Graph.Ring");
+	const struct graph_shape *c = shape_named(s, "static Graph.Program.Chain -> Graph.Link (recursive)");
+	assert_non_null(c);
+	assert_int_equal(c->count, 1000);
+	assert_int_equal(c->retained, graph_type_retained(g, link));
+	/* the cycle of ten rings, and their names one hop on */
+	c = shape_named(s, "static Graph.Program.CycleHead -> Graph.Ring (recursive)");
+	assert_non_null(c);
+	assert_int_equal(c->count, 10);
+	assert_int_equal(c->retained, graph_type_retained(g, ring));
+	c = shape_named(s, "static Graph.Program.CycleHead -> Graph.Ring (recursive) -> Name System.String");
+	assert_non_null(c);
+	assert_int_equal(c->count, 10);
+	/* the owner's subtree, hop by hop */
+	const char *leaf = "static Graph.Program.Alone -> Graph.Owner -> Nodes Graph.Node[] -> [] Graph.Node"
+			   " -> Leaf Graph.Leaf -> Data System.Byte[]";
+	c = shape_named(s, leaf);
+	assert_non_null(c);
+	assert_int_equal(c->count, 100);
+	uint64_t data = 0;
+	for (unsigned i = 0; i < 100; i++)
+		data += 3 * 8 + (i + 1) * 8; /* header, MethodTable, length, then the bytes */
+	assert_int_equal(c->bytes, data);
+	c = shape_named(s, "static Graph.Program.Alone -> Graph.Owner");
+	assert_non_null(c);
+	assert_int_equal(c->count, 1);
+	assert_int_equal(c->retained, graph_type_retained(g, fx_mt(&f, "Graph.Owner")));
+	/* the same heap, the same keys */
+	assert_int_equal(graph_shapes_build(g, &again, &f.err), CH_OK);
+	const struct graph_shape *all2 = graph_shapes_all(again, &n2);
+	assert_int_equal(n, n2);
+	for (size_t k = 0; k < n; k++)
+		assert_true(all[k].key == all2[k].key && all[k].count == all2[k].count);
+	graph_shapes_free(again);
+	graph_shapes_free(s);
+	graph_close(g);
+	fx_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_invariants_zoo),
 		cmocka_unit_test(test_invariants_visits),
 		cmocka_unit_test(test_graph_fixture),
+		cmocka_unit_test(test_graph_shapes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
