@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <inttypes.h>
@@ -191,16 +192,24 @@ static void test_pair(void **state)
 	check_pair("visits-lists.heap.dmp", "visits.heap.dmp");
 }
 
+/* Whether the waste app's dumps are at hand; says what is not checked
+ * when not. */
+static bool have_waste(const char *what)
+{
+	char pa[4096];
+	fixture_path(pa, sizeof pa, "waste-2.heap.dmp");
+	if (access(pa, R_OK) == 0)
+		return true;
+	print_message("  no %s: %s not checked\n", pa, what);
+	return false;
+}
+
 /* The waste app's leak, where its dumps are at hand. */
 static void test_waste(void **state)
 {
 	(void)state;
-	char pa[4096];
-	fixture_path(pa, sizeof pa, "waste-2.heap.dmp");
-	if (access(pa, R_OK) != 0) {
-		print_message("  no %s: the waste pair not checked\n", pa);
+	if (!have_waste("the waste pair"))
 		return;
-	}
 	check_pair("waste-1.heap.dmp", "waste-2.heap.dmp");
 	struct fx fa, fb;
 	fx_open(&fa, "waste-1.heap.dmp");
@@ -324,12 +333,8 @@ static void test_graphs(void **state)
 {
 	(void)state;
 	check_graphs("graph.heap.dmp", "graph.heap.dmp");
-	char pa[4096];
-	fixture_path(pa, sizeof pa, "waste-2.heap.dmp");
-	if (access(pa, R_OK) != 0) {
-		print_message("  no %s: the waste pair's retained bytes not checked\n", pa);
+	if (!have_waste("the waste pair's retained bytes"))
 		return;
-	}
 	check_graphs("waste-1.heap.dmp", "waste-2.heap.dmp");
 }
 
