@@ -86,6 +86,8 @@ struct graph_opts {
 	bool no_static_roots; /* leave static fields out (they are reachable from
 				 the handles that hold the statics' arrays, one
 				 hop further) */
+	bool no_dominators;  /* stop after the root paths: idom and retained
+				stay unknown (graph_has_dominators) */
 	unsigned threads;    /* workers for the reference pass; 0: the CPUs, at most 8 */
 	/* called now and then while building (phase name, done, total) */
 	void (*progress)(void *arg, const char *phase, uint64_t done, uint64_t total);
@@ -130,6 +132,11 @@ uint32_t graph_parent(const struct graph *g, uint32_t i, size_t *root);
 uint32_t graph_depth(const struct graph *g, uint32_t i);
 /* Live objects and their bytes. */
 void graph_live_totals(const struct graph *g, uint64_t *objects, uint64_t *bytes);
+
+/* Whether the build computed dominators and retained sizes (not with
+ * graph_opts.no_dominators): without them the three below give
+ * GRAPH_NONE and 0. */
+bool graph_has_dominators(const struct graph *g);
 
 /* Dominators: the immediate dominator of live object i (GRAPH_NONE when
  * only the roots dominate it, or i is dead), and the bytes kept alive only

@@ -534,7 +534,7 @@ enum ch_status graph_build(struct heap *h, const struct graph_opts *o, struct gr
 		st = graph_find_roots(g, err);
 	if (st == CH_OK)
 		st = graph_paths(g, err);
-	if (st == CH_OK)
+	if (st == CH_OK && (!o || !o->no_dominators))
 		st = graph_dominators(g, err);
 	g->o = NULL;
 	if (st != CH_OK) {

@@ -325,14 +325,19 @@ void graph_live_totals(const struct graph *g, uint64_t *objects, uint64_t *bytes
 	*bytes = g->live_bytes;
 }
 
+bool graph_has_dominators(const struct graph *g)
+{
+	return g->idom != NULL;
+}
+
 uint32_t graph_idom(const struct graph *g, uint32_t i)
 {
-	return i < g->n ? g->idom[i] : GRAPH_NONE;
+	return g->idom && i < g->n ? g->idom[i] : GRAPH_NONE;
 }
 
 uint64_t graph_retained(const struct graph *g, uint32_t i)
 {
-	return i < g->n ? g->retained[i] : 0;
+	return g->retained && i < g->n ? g->retained[i] : 0;
 }
 
 uint64_t graph_type_retained(const struct graph *g, uint64_t mt)

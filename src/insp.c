@@ -112,7 +112,9 @@ const char *insp_type_name(struct insp *x, uint64_t mt, char *buf, size_t size)
 struct graph *insp_graph(struct insp *x)
 {
 	if (!x->g && !x->graph_failed) {
-		struct graph_opts o = { 0 };
+		/* the inspections want referrers and root paths, not retained
+		 * sizes: the dominators are a third of the build */
+		struct graph_opts o = { .no_dominators = true };
 		if (graph_build(x->h, &o, &x->g, &x->err) != CH_OK) {
 			x->g = NULL;
 			x->graph_failed = true;

@@ -4,7 +4,8 @@
  * holds at least what it dominates), and the graph fixture's known
  * structure: a chain of 1000 links, 20 unreachable objects; and root-path
  * shapes: they partition the live objects, a chain or a cycle is one shape
- * counted from its head, the same heap gives the same keys. */
+ * counted from its head, the same heap gives the same keys; a build
+ * without dominators is the same up to the root paths. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -237,6 +238,37 @@ static void test_graph_shapes(void **state)
 	fx_close(&f);
 }
 
+/* Without dominators the build is the same up to the root paths: the same
+ * objects, references, parents and depths; idom and retained unknown. */
+static void test_no_dominators(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_open(&f, "zoo.heap.dmp");
+	struct graph_opts full = { .threads = 2 }, lean = { .threads = 2, .no_dominators = true };
+	struct graph *g, *l;
+	assert_int_equal(graph_build(f.h, &full, &g, &f.err), CH_OK);
+	assert_int_equal(graph_build(f.h, &lean, &l, &f.err), CH_OK);
+	assert_true(graph_has_dominators(g));
+	assert_false(graph_has_dominators(l));
+	assert_int_equal(graph_count(g), graph_count(l));
+	assert_int_equal(graph_ref_count(g), graph_ref_count(l));
+	uint64_t retained = 0;
+	for (uint32_t i = 0; i < graph_count(g); i++) {
+		assert_int_equal(graph_addr(g, i), graph_addr(l, i));
+		assert_int_equal(graph_live(g, i), graph_live(l, i));
+		assert_int_equal(graph_parent(g, i, NULL), graph_parent(l, i, NULL));
+		assert_int_equal(graph_depth(g, i), graph_depth(l, i));
+		assert_int_equal(graph_idom(l, i), GRAPH_NONE);
+		assert_int_equal(graph_retained(l, i), 0);
+		retained += graph_retained(g, i);
+	}
+	assert_true(retained > 0);
+	graph_close(l);
+	graph_close(g);
+	fx_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_invariants_visits),
 		cmocka_unit_test(test_graph_fixture),
 		cmocka_unit_test(test_graph_shapes),
+		cmocka_unit_test(test_no_dominators),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
