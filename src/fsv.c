@@ -208,18 +208,35 @@ double fsv_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static void log_va(struct fsv *v, const char *fmt, va_list ap, const char *tail)
+{
+	char what[300], line[600];
+	vsnprintf(what, sizeof what, fmt, ap);
+	snprintf(line, sizeof line, "%s: %s%s", v->dump_path, what, tail);
+	v->o.log(v->o.log_arg, line);
+}
+
 void fsv_log_slow(struct fsv *v, double t0, const char *fmt, ...)
 {
 	double s = fsv_now() - t0;
 	if (!v->o.log || s < 1.0)
 		return;
-	char what[200], line[400];
+	char tail[40];
+	snprintf(tail, sizeof tail, " in %.1f s", s);
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof what, fmt, ap);
+	log_va(v, fmt, ap, tail);
 	va_end(ap);
-	snprintf(line, sizeof line, "%s: %s in %.1f s", v->dump_path, what, s);
-	v->o.log(v->o.log_arg, line);
+}
+
+void fsv_log(struct fsv *v, const char *fmt, ...)
+{
+	if (!v->o.log)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	log_va(v, fmt, ap, "");
+	va_end(ap);
 }
 
 enum ch_status fsv_instances(struct fsv *v, uint64_t mt, const uint64_t **addrs, size_t *n,

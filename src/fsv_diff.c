@@ -77,6 +77,9 @@ int fsvd_render(struct fsv *v, const struct fsv_node *n, struct val_buf *b)
 		if (g && graph_build(v->o.baseline, &o, &w->base, &err) == CH_OK) {
 			fsv_log_slow(v, t0, "built the baseline's object graph");
 			insp_diff_graphs(w->d, w->base, g);
+		} else if (g) {
+			fsv_log(v, "no object graph of the baseline (diff's retained bytes, "
+				"diff/paths.tsv): %s", err.msg);
 		}
 	}
 	enum ch_status st = n->kind == FK_DIFF_TSV ? insp_diff_tsv(w->d, to_buf, b)

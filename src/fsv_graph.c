@@ -23,8 +23,10 @@ struct graph *fsv_graph(struct fsv *v)
 			fsvr_index(v, g);
 			__atomic_store_n(&v->graph, g, __ATOMIC_RELEASE);
 		}
-		else
+		else {
+			fsv_log(v, "no object graph (gcroot, retained, diff/paths.tsv): %s", err.msg);
 			v->graph_failed = true;
+		}
 	}
 	struct graph *g = v->graph;
 	pthread_mutex_unlock(&v->graph_lock);

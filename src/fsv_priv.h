@@ -326,6 +326,8 @@ double fsv_now(void);
 /* Tells o.log of a build that started at t0 when it took 1 s or more. */
 void fsv_log_slow(struct fsv *v, double t0, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Tells o.log of what the mount could not do (a read of it fails with EIO). */
+void fsv_log(struct fsv *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* heap_instances; the first call, which builds the heap's per-type
  * index, is timed for fsv_log_slow. */
 enum ch_status fsv_instances(struct fsv *v, uint64_t mt, const uint64_t **addrs, size_t *n,
