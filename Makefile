@@ -79,7 +79,7 @@ $(BUILD)/libclrheap.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/clrheap: $(BUILD)/obj/main_cli.o $(BUILD)/obj/main_facts.o $(BUILD)/obj/main_graph.o \
-                 $(BUILD)/obj/main_threads.o $(BUILD)/obj/main_exceptions.o $(BUILD)/obj/main_inspect.o $(BUILD)/obj/main_tree.o $(BUILD)/obj/main_walk.o \
+                 $(BUILD)/obj/main_threads.o $(BUILD)/obj/main_exceptions.o $(BUILD)/obj/main_inspect.o $(BUILD)/obj/main_tree.o $(BUILD)/obj/main_walk.o $(BUILD)/obj/main_prog.o \
                  $(BUILD)/libclrheap.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm -lpthread
 

@@ -9,7 +9,7 @@ exceptions inspect diff facts ls cat readlink find tar help"
 
 # The options of command $1.
 _clrheap_opts() {
-	local s="--search"
+	local s="--search --progress"
 	case $1 in
 	info | stat | threads | async) echo "--json $s" ;;
 	types) echo "--fields $s" ;;

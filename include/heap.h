@@ -57,6 +57,16 @@ enum ch_status heap_walk(struct heap *h, heap_obj_fn fn, void *arg);
 enum ch_status heap_walk_segment(struct heap *h, size_t i, heap_obj_fn fn,
 				 void *arg);
 
+/* Told every 65,536 objects or so of a whole-heap walk (heap_walk, and so
+ * the walks of the index and the graph; heap_stat's first count): objects
+ * and segment bytes walked so far, and the totals (objects: 0 until
+ * heap_stat has counted them); once more with done when the walk ends.
+ * May be called from several threads at once; one whole-heap walk of h at
+ * a time is told right. */
+typedef void (*heap_progress_fn)(void *arg, bool done, uint64_t objects,
+				 uint64_t total_objects, uint64_t bytes, uint64_t total_bytes);
+void heap_set_progress(struct heap *h, heap_progress_fn fn, void *arg);
+
 struct heap_stat_row {
 	uint64_t mt;
 	uint64_t count;

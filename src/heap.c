@@ -228,6 +228,7 @@ enum ch_status heap_open(struct clr *c, struct heap **out, struct ch_err *err)
 	size_t held = 0;
 	for (size_t i = 0; i < h->nsegs; i++) {
 		uint8_t b[8];
+		h->total_bytes += h->segs[i].end - h->segs[i].start;
 		held += h->segs[i].start < h->segs[i].end &&
 			as_read(h->a, h->segs[i].start, b, h->ps) == h->ps;
 	}
@@ -362,7 +363,44 @@ struct walker {
 	const uint8_t *win;   /* contiguous bytes of the dump ... */
 	uint64_t win_va;      /* ... starting here */
 	size_t win_len;
+	bool counted;         /* a whole-heap walk: told to h->prog */
 };
+
+void heap_set_progress(struct heap *h, heap_progress_fn fn, void *arg)
+{
+	h->prog = fn;
+	h->prog_arg = arg;
+}
+
+/* A whole-heap walk starts: its progress counts from zero; and ends: the
+ * hook is told its counts with done. */
+static void progress_start(struct heap *h)
+{
+	__atomic_store_n(&h->prog_objs, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->prog_bytes, 0, __ATOMIC_RELAXED);
+}
+
+/* Adds a part of a segment's walk to this walk's counts and tells the hook. */
+static void progress_add(struct walker *w, uint64_t objs, uint64_t bytes)
+{
+	struct heap *h = w->h;
+	if (!w->counted || !h->prog)
+		return;
+	uint64_t o = __atomic_add_fetch(&h->prog_objs, objs, __ATOMIC_RELAXED);
+	uint64_t b = __atomic_add_fetch(&h->prog_bytes, bytes, __ATOMIC_RELAXED);
+	h->prog(h->prog_arg, false, o, __atomic_load_n(&h->total_objs, __ATOMIC_RELAXED), b,
+		h->total_bytes);
+}
+
+static void progress_end(struct heap *h)
+{
+	if (!h->prog)
+		return;
+	uint64_t o = __atomic_load_n(&h->prog_objs, __ATOMIC_RELAXED);
+	uint64_t b = __atomic_load_n(&h->prog_bytes, __ATOMIC_RELAXED);
+	h->prog(h->prog_arg, true, o, __atomic_load_n(&h->total_objs, __ATOMIC_RELAXED), b,
+		h->total_bytes);
+}
 
 static inline const struct mtinfo *wk_mt(struct walker *w, uint64_t mt)
 {
@@ -414,6 +452,7 @@ static enum ch_status walk_seg(struct walker *w, const struct heap_seg *s,
 	const uint64_t align = (ps == 8 || s->gen == HEAP_LOH || s->gen == HEAP_POH) ? 7 : 3;
 	size_t ci = ctx_from(ctx, nctx, from);
 	uint64_t obj = from;
+	uint64_t told = s->start, objs = 0; /* progress: bytes told so far, objects since */
 	while (obj < s->end) {
 		while (ci < nctx && ctx[ci].ptr < obj)
 			ci++;
@@ -465,13 +504,22 @@ static enum ch_status walk_seg(struct walker *w, const struct heap_seg *s,
 			     ": rest skipped", obj, size, s->addr);
 			break;
 		}
-		if (mt != h->free_mt &&
-		    !fn(arg, obj, mt, size < h->min_obj ? h->min_obj : size)) {
-			*stop = true;
-			return CH_OK;
+		if (mt != h->free_mt) {
+			if (!fn(arg, obj, mt, size < h->min_obj ? h->min_obj : size)) {
+				*stop = true;
+				break;
+			}
+			if (w->counted && ++objs == 65536) {
+				progress_add(w, objs, obj + step - told);
+				told = obj + step;
+				objs = 0;
+			}
 		}
 		obj += step;
 	}
+	/* a damaged segment's rest counts as walked: the walk's bytes add up */
+	if (w->counted)
+		progress_add(w, objs, s->end - told);
 	return CH_OK;
 }
 
@@ -505,10 +553,13 @@ enum ch_status heap_walk(struct heap *h, heap_obj_fn fn, void *arg)
 	if (!w)
 		return CH_ENOMEM;
 	w->h = h;
+	w->counted = true;
+	progress_start(h);
 	bool stop = false;
 	enum ch_status st = CH_OK;
 	for (size_t i = 0; i < h->nsegs && !stop && st == CH_OK; i++)
 		st = walk_seg(w, &h->segs[i], h->segs[i].start, ctx, nctx, fn, arg, &stop);
+	progress_end(h);
 	free(w);
 	return st;
 }
@@ -578,6 +629,7 @@ static void *stat_run(void *arg)
 		return NULL;
 	}
 	w->h = j->h;
+	w->counted = true;
 	for (;;) {
 		size_t i = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED);
 		if (i >= j->h->nsegs || sw->acc.oom)
@@ -628,6 +680,7 @@ static void stat_walk(struct heap *h, struct stat_acc *s)
 		heap_walk(h, stat_add, s);
 		return;
 	}
+	progress_start(h);
 	for (size_t k = 0; k < nw; k++) {
 		sw[k].job = &j;
 		sw[k].started = pthread_create(&sw[k].th, NULL, stat_run, &sw[k]) == 0;
@@ -639,6 +692,7 @@ static void stat_walk(struct heap *h, struct stat_acc *s)
 	for (size_t k = 0; k < nw; k++)
 		if (sw[k].started)
 			pthread_join(sw[k].th, NULL);
+	progress_end(h);
 	*s = self.acc;
 	for (size_t k = 0; k < nw; k++) {
 		if (sw[k].acc.oom || !stat_merge(s, &sw[k].acc))
@@ -676,6 +730,10 @@ enum ch_status heap_stat(struct heap *h, const struct heap_stat_row **rows,
 			qsort(s.v, k, sizeof *s.v, row_cmp);
 		pthread_mutex_lock(&h->lock);
 		if (!h->stat_done) {
+			uint64_t total = 0;
+			for (size_t i = 0; i < k; i++)
+				total += s.v[i].count;
+			__atomic_store_n(&h->total_objs, total, __ATOMIC_RELAXED);
 			h->stat = s.v;
 			h->nstat = k;
 			h->stat_done = true;

@@ -41,6 +41,10 @@ struct heap {
 	 * that reaches past the start of that 4 KB (0: none) */
 	uint64_t **bricks;
 	size_t *order;            /* segments sorted by start */
+	/* heap_set_progress: the hook and this walk's counts (atomic) */
+	heap_progress_fn prog;
+	void *prog_arg;
+	uint64_t prog_objs, prog_bytes, total_bytes, total_objs;
 };
 
 /* Slot of mt in an open-addressing table of cap (a power of two) slots. */

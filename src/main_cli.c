@@ -35,6 +35,7 @@
 #include "main_threads.h"
 #include "main_exceptions.h"
 #include "main_inspect.h"
+#include "main_prog.h"
 #include "main_tree.h"
 #include "val.h"
 #include "version.h"
@@ -57,6 +58,8 @@ struct cli {
 	size_t limit;       /* inspect --limit N */
 	bool no_stack_roots, no_static_roots;
 	bool paths, no_retained; /* diff --paths, diff --no-retained */
+	bool progress;      /* --progress: lines on stderr even when not a terminal */
+	struct prog *prog;
 	const char *search[MAX_SEARCH];
 	int nsearch;
 	struct dump *d;
@@ -88,6 +91,7 @@ static void usage(FILE *f)
 	      , f);
 	main_tree_usage(NULL, f);
 	fputs("       clrheap help [COMMAND] | --version\n"
+	      "--progress: the heap walks' and graph's progress on stderr (always on a terminal)\n"
 	      "Reads the managed heap of a .NET process dump without the DAC.\n"
 	      "Exit status: 0 success, 1 bad input, 2 usage.\n", f);
 }
@@ -141,6 +145,8 @@ static bool parse_args(struct cli *c, int argc, char **argv)
 			c->paths = true;
 		} else if (strcmp(s, "--no-retained") == 0 && strcmp(c->cmd, "diff") == 0) {
 			c->no_retained = true;
+		} else if (strcmp(s, "--progress") == 0) {
+			c->progress = true;
 		} else if (strcmp(s, "--no-stack-roots") == 0) {
 			c->no_stack_roots = true;
 		} else if (strcmp(s, "--no-static-roots") == 0) {
@@ -322,6 +328,8 @@ static enum ch_status open_heap(struct cli *c)
 	enum ch_status st = clr_open(c->a, &c->c, &c->err);
 	if (st == CH_OK)
 		st = heap_open(c->c, &c->h, &c->err);
+	if (st == CH_OK && (c->prog = prog_open(c->progress)))
+		heap_set_progress(c->h, prog_heap, c->prog);
 	return st;
 }
 
@@ -724,7 +732,9 @@ static int cmd_inspect(struct cli *c, bool diff)
 	}
 	struct main_diff_args da = { c->addr, c->json, c->paths, !c->no_retained,
 				     { .no_stack_roots = c->no_stack_roots,
-				       .no_static_roots = c->no_static_roots } };
+				       .no_static_roots = c->no_static_roots,
+				       .progress = c->prog ? prog_graph : NULL, .progress_arg = c->prog },
+				     c->progress };
 	if (c->paths && c->no_retained) {
 		ch_set_error(&c->err, CH_EARG, "diff: --paths needs the retained bytes");
 		return fail(c);
@@ -739,7 +749,7 @@ static int cmd_inspect(struct cli *c, bool diff)
 static int cmd_graph(struct cli *c)
 {
 	struct main_graph_args a = { c->cmd, c->dump_path, c->addr, c->all, c->json,
-				     c->no_stack_roots, c->no_static_roots };
+				     c->no_stack_roots, c->no_static_roots, c->prog };
 	if (main_graph(&a, c->h, &c->err) != 0)
 		return fail(c);
 	print_warnings(c);
@@ -849,6 +859,7 @@ int main(int argc, char **argv)
 		rc = cmd_inspect(&c, diff);
 	else
 		rc = cmd_types(&c);
+	prog_close(c.prog);
 	heap_close(c.h);
 	clr_close(c.c);
 	as_close(c.a);

@@ -5,42 +5,16 @@
  *   clrheap gcroot DUMP ADDR [--json]
  *   clrheap retained DUMP [ADDR|--all] [--no-stack-roots] [--no-static-roots]
  *
- * The graph takes a second or more on a big heap: progress goes to stderr
- * when it is a terminal. */
+ * The graph takes a second or more on a big heap: its progress goes to
+ * a->prog (main_prog.h). */
 #include "main_graph.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "graph.h"
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-struct prog {
-	double start;
-	bool tty, shown;
-};
-
-static void progress(void *arg, const char *phase, uint64_t done, uint64_t total)
-{
-	struct prog *p = arg;
-	if (!p->tty || now() - p->start < 1.0)
-		return;
-	p->shown = true;
-	if (total)
-		fprintf(stderr, "\rclrheap: graph: %s %" PRIu64 "/%" PRIu64 "   ", phase, done, total);
-	else
-		fprintf(stderr, "\rclrheap: graph: %s          ", phase);
-}
 
 static uint32_t find_obj(struct graph *g, struct heap *h, const char *arg, const char *path,
 			 struct ch_err *err)
@@ -68,15 +42,12 @@ static void to_stdout(void *arg, const char *p, size_t n)
 
 int main_graph(const struct main_graph_args *a, struct heap *h, struct ch_err *err)
 {
-	struct prog pr = { now(), isatty(2) != 0, false };
 	struct graph_opts o = { .no_stack_roots = a->no_stack_roots,
-				.no_static_roots = a->no_static_roots, .progress = progress,
-				.progress_arg = &pr };
+				.no_static_roots = a->no_static_roots,
+				.progress = a->prog ? prog_graph : NULL, .progress_arg = a->prog };
 	struct graph *g;
 	if (graph_build(h, &o, &g, err) != CH_OK)
 		return -1;
-	if (pr.shown)
-		fputs("\r\033[K", stderr);
 	int rc = 0;
 	uint32_t i = GRAPH_NONE;
 	if (a->addr && (i = find_obj(g, h, a->addr, a->dump_path, err)) == GRAPH_NONE) {

@@ -6,12 +6,14 @@
 
 #include "err.h"
 #include "heap.h"
+#include "main_prog.h"
 
 struct main_graph_args {
 	const char *cmd;       /* refs, referrers, gcroot, retained */
 	const char *dump_path;
 	const char *addr;      /* NULL: none given */
 	bool all, json, no_stack_roots, no_static_roots;
+	struct prog *prog;     /* NULL: no progress shown (main_prog.h) */
 };
 
 /* Runs a graph command on h; 0, or -1 with a message in err. */

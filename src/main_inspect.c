@@ -11,6 +11,7 @@
 #include "as.h"
 #include "dump.h"
 #include "insp.h"
+#include "main_prog.h"
 
 static void to_stdout(void *arg, const char *p, size_t n)
 {
@@ -89,10 +90,14 @@ int main_diff(struct heap *a, const struct main_diff_args *o, struct ch_err *err
 	struct heap *hb = NULL;
 	struct insp_diff *x = NULL;
 	struct graph *ga = NULL, *gb = NULL;
+	struct prog *pb = NULL;
 	int rc = -1;
 	if (dump_open(o->path_b, &d, err) != CH_OK || as_open(d, &as, err) != CH_OK ||
-	    clr_open(as, &c, err) != CH_OK || heap_open(c, &hb, err) != CH_OK ||
-	    insp_diff_open(a, hb, &x, err) != CH_OK)
+	    clr_open(as, &c, err) != CH_OK || heap_open(c, &hb, err) != CH_OK)
+		goto out;
+	if ((pb = prog_open(o->progress)))
+		heap_set_progress(hb, prog_heap, pb);
+	if (insp_diff_open(a, hb, &x, err) != CH_OK)
 		goto out;
 	if (o->retained) {
 		if (build_both(a, hb, o->path_b, &o->graph, &ga, &gb, err) != CH_OK)
@@ -112,6 +117,7 @@ out:
 	graph_close(gb);
 	graph_close(ga);
 	heap_close(hb);
+	prog_close(pb);
 	clr_close(c);
 	as_close(as);
 	dump_close(d);

@@ -20,6 +20,7 @@ struct main_diff_args {
 	bool paths;    /* the root paths' table instead of the types' */
 	bool retained; /* build both graphs: retained bytes (and paths) */
 	struct graph_opts graph;
+	bool progress; /* --progress: of the second dump's heap walks too */
 };
 
 /* Prints the per-type change from heap a to the heap of the dump at

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,78 @@ static void test_walk_matches_stat(void **state)
 	assert_int_equal(c.bytes, bytes);
 	assert_int_equal(c.target_n, 2000);
 	assert_int_equal(heap_warning_count(f.h), 0);
+	fx_close(&f);
+}
+
+/* What heap_set_progress's hook was told; the stat walk tells it from
+ * several threads. */
+struct told {
+	pthread_mutex_t lock;
+	unsigned calls, dones;
+	uint64_t objs, total_objs, bytes, total_bytes;
+	bool backwards, over;
+};
+
+static void told_cb(void *arg, bool done, uint64_t objs, uint64_t total_objs, uint64_t bytes,
+		    uint64_t total_bytes)
+{
+	struct told *t = arg;
+	pthread_mutex_lock(&t->lock);
+	t->calls++;
+	t->over |= bytes > total_bytes;
+	if (done) {
+		t->dones++;
+		t->objs = objs;
+		t->total_objs = total_objs;
+	} else {
+		t->backwards |= bytes < t->bytes;
+	}
+	t->bytes = bytes;
+	t->total_bytes = total_bytes;
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* Each whole-heap walk ends with one done call counting every object and
+ * every segment byte; a walk's bytes never go back; stat's count is the
+ * total of the walks after it. */
+static void test_progress(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_open(&f, "visits.heap.dmp");
+	size_t ns;
+	const struct heap_seg *segs = heap_segments(f.h, &ns);
+	uint64_t seg_bytes = 0;
+	for (size_t i = 0; i < ns; i++)
+		seg_bytes += segs[i].end - segs[i].start;
+	struct told t = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	heap_set_progress(f.h, told_cb, &t);
+	const struct heap_stat_row *rows;
+	size_t n;
+	assert_int_equal(heap_stat(f.h, &rows, &n, &f.err), CH_OK);
+	uint64_t objs = 0;
+	for (size_t i = 0; i < n; i++)
+		objs += rows[i].count;
+	assert_int_equal(t.dones, 1);
+	assert_int_equal(t.objs, objs);
+	assert_int_equal(t.total_objs, 0);
+	assert_int_equal(t.bytes, seg_bytes);
+	assert_int_equal(t.total_bytes, seg_bytes);
+	assert_false(t.over);
+	t = (struct told){ .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct count c = { .ordered = true };
+	assert_int_equal(heap_walk(f.h, count_cb, &c), CH_OK);
+	assert_int_equal(t.dones, 1);
+	assert_true(t.calls > 1);
+	assert_int_equal(t.objs, c.n);
+	assert_int_equal(t.total_objs, objs);
+	assert_int_equal(t.bytes, seg_bytes);
+	assert_false(t.backwards);
+	assert_false(t.over);
+	/* a walk of one segment is no whole-heap walk */
+	t = (struct told){ .lock = PTHREAD_MUTEX_INITIALIZER };
+	assert_int_equal(heap_walk_segment(f.h, 0, count_cb, &c), CH_OK);
+	assert_int_equal(t.calls, 0);
 	fx_close(&f);
 }
 
@@ -313,6 +386,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_walk_matches_stat),
 		cmocka_unit_test(test_instance_index),
+		cmocka_unit_test(test_progress),
 		cmocka_unit_test(test_garbage_mt),
 		cmocka_unit_test(test_array_length_past_segment),
 		cmocka_unit_test(test_zeroed_object),

@@ -41,4 +41,20 @@ for d in $dumps; do
 	theirs=$(grep -i '^total' "$tmp/ostat" | awk -F'\t' '{print $2, $3, $4+0}')
 	check "$d: totals $mine = ClrMD $theirs" test "$mine" = "$theirs"
 done
+
+# --progress: plain lines on stderr though it is no terminal, the walk's
+# last one counting what stat counts; none without it (not a terminal).
+d=$(echo "$dumps" | head -n1)
+"$CLRHEAP" stat "$d" >"$tmp/stat" 2>"$tmp/err"
+check "$d: stat tells no progress when stderr is not a terminal" \
+	bash -c "! grep -q '^clrheap: heap walk' '$tmp/err'"
+"$CLRHEAP" stat "$d" --progress >"$tmp/stat" 2>"$tmp/err"
+total=$(tail -n1 "$tmp/stat" | awk '{print $2}')
+walked=$(sed -n 's/^clrheap: heap walk done: \([0-9]*\) objects, [0-9.]* MB$/\1/p' "$tmp/err" | tail -n1)
+check "$d: stat --progress ends its walk at stat's $total objects (told: ${walked:-none})" \
+	test -n "$total" -a "$walked" = "$total"
+"$CLRHEAP" retained "$d" --progress >/dev/null 2>"$tmp/err"
+check "$d: retained --progress tells the graph's phases" \
+	bash -c "grep -q '^clrheap: graph: references' '$tmp/err' && grep -q '^clrheap: graph: dominators' '$tmp/err'"
+check "$d: every --progress line is one of clrheap's" bash -c "! grep -v '^clrheap: ' '$tmp/err'"
 e2e_done
